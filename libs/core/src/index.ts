@@ -1,0 +1,5 @@
+export * from './env.js';
+export * from './schema.js';
+export * from './lockstep-error.js';
+export * from './uuidv7.js';
+export * from './wire.js';

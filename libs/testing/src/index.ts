@@ -1,0 +1,4 @@
+export * from './kafka-test-kit.js';
+export * from './test-database.js';
+export * from './wait-for.js';
+export * from './apply-schema.js';

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaBrokersFromEnv } from '@lockstep/core';
+
+const execFileAsync = promisify(execFile);
+
+/** A record as an outside reader sees it: no Lockstep code involved in reading it. */
+export interface ReadRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export function testKafka(clientId = 'lockstep-test'): Kafka {
+  return new Kafka({ clientId, brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING });
+}
+
+export async function createTopics(
+  topics: string[],
+  { partitions = 1, compacted = false }: { partitions?: number; compacted?: boolean } = {},
+): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor: 1,
+        configEntries: compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const SEP = 0x1f;
+
+/**
+ * Reads every record of `topics` up to the end of each partition with `kcat` in
+ * `read_committed` mode: an independent, librdkafka-based client that knows nothing about
+ * Lockstep. kcat stops at the last stable offset, so open or aborted transactions never show.
+ * Values and keys are length-prefixed (%S, %K), so any bytes survive the parse.
+ */
+export async function readAllCommitted(topics: string[]): Promise<ReadRecord[]> {
+  const records: ReadRecord[] = [];
+  for (const topic of topics) {
+    const { stdout } = await execFileAsync(
+      'kcat',
+      ['-C', '-b', kafkaBrokersFromEnv().join(','), '-t', topic, '-o', 'beginning', '-e', '-q',
+        '-X', 'isolation.level=read_committed', '-f', '%p\x1f%o\x1f%K\x1f%k\x1f%h\x1f%S\x1f%s\n'],
+      { maxBuffer: 1024 * 1024 * 1024, encoding: 'buffer' },
+    );
+    let at = 0;
+    const field = (): string => {
+      const end = stdout.indexOf(SEP, at);
+      if (end < 0) throw new Error(`kcat output for ${topic} is malformed at byte ${at}`);
+      const text = stdout.subarray(at, end).toString('utf8');
+      at = end + 1;
+      return text;
+    };
+    const bytes = (length: number): Buffer => {
+      const out = stdout.subarray(at, at + length);
+      at += length;
+      return Buffer.from(out);
+    };
+    while (at < stdout.length) {
+      const partition = Number(field());
+      const offset = field();
+      const keyLength = Number(field());
+      const key = keyLength >= 0 ? bytes(keyLength).toString('utf8') : null;
+      at += 1; // separator after the key
+      const headerText = field();
+      const valueLength = Number(field());
+      const value = valueLength >= 0 ? bytes(valueLength) : null;
+      at += 1; // the record's closing newline
+      const headers: Record<string, string> = {};
+      for (const pair of headerText ? headerText.split(',') : []) {
+        const eq = pair.indexOf('=');
+        headers[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
+      records.push({ topic, partition, offset, key, value, headers });
+    }
+  }
+  return records;
+}
