@@ -35,6 +35,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    env: { KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['{libs,apps,test}/**/*.unit.spec.ts'] } },
       {

@@ -95,3 +95,12 @@ export async function readAllCommitted(topics: string[]): Promise<ReadRecord[]> 
   }
   return records;
 }
+
+/** Values of one topic as kcat reads them in read_committed mode (simple text payloads). */
+export async function kcatReadCommitted(topic: string): Promise<Array<{ partition: number; key: string | null; value: string }>> {
+  return (await readAllCommitted([topic])).map((r) => ({
+    partition: r.partition,
+    key: r.key,
+    value: r.value?.toString('utf8') ?? '',
+  }));
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs dependencies, starts the private MariaDB
+# and Kafka if they are not running (or uses LOCKSTEP_MYSQL_URL / LOCKSTEP_KAFKA_BROKERS),
+# type-checks, and runs every test. Extra arguments go to Vitest (e.g. a file path).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ! -d node_modules ]] || ! npm ls --depth=0 >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund
+fi
+
+bash scripts/infra/lockstep-infra.sh up
+if [[ "${CI:-}" == "true" ]]; then
+  # CI leaves nothing running behind it; locally the servers stay up for fast re-runs
+  # (`npm run infra:down` stops them).
+  trap 'bash scripts/infra/lockstep-infra.sh down || true' EXIT
+fi
+
+echo "== type-check"
+npx tsc -p tsconfig.json --noEmit
+echo "== tests"
+KAFKAJS_NO_PARTITIONER_WARNING=1 npx vitest run "$@"
