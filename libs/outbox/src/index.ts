@@ -1,1 +1,17 @@
 export * from './outbox-event.decorator.js';
+export * from './outbox.errors.js';
+export * from './outbox-context.js';
+export * from './outbox-payload.serializer.js';
+export * from './outbox-headers.builder.js';
+export * from './outbox-event.validator.js';
+export * from './outbox-record.js';
+export * from './outbox-transaction.js';
+export * from './outbox-writer.js';
+export * from './records-events.js';
+export * from './outbox.subscriber.js';
+export * from './outbox-retention.js';
+export * from './outbox-module.options.js';
+export { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition.js';
+export * from './outbox.service.js';
+export * from './outbox-retention.scheduler.js';
+export * from './outbox.module.js';
