@@ -26,6 +26,7 @@ export default defineConfig({
       '@lockstep/consumer': lib('consumer'),
       '@lockstep/core': lib('core'),
       '@lockstep/testing': lib('testing'),
+      '@lockstep/order-contracts': lib('order-contracts'),
     },
   },
   test: {
