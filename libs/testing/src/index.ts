@@ -2,3 +2,4 @@ export * from './kafka-test-kit.js';
 export * from './test-database.js';
 export * from './wait-for.js';
 export * from './apply-schema.js';
+export * from './relay-test-kit.js';

@@ -1,0 +1,16 @@
+import mysql from 'mysql2/promise';
+import type { MysqlConnectionOptions } from '@lockstep/core';
+import type { GtidPosition } from './relay-checkpoint.js';
+
+/** The server's current end of binlog as a GTID position (MariaDB gtid_binlog_pos, MySQL gtid_executed). */
+export async function currentGtidPosition(connection: MysqlConnectionOptions & { ssl?: unknown }): Promise<GtidPosition> {
+  const c = await mysql.createConnection({ ...connection, connectTimeout: 5_000 } as mysql.ConnectionOptions);
+  try {
+    const [[version]] = await c.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
+    const sql = /mariadb/i.test(String(version?.v)) ? 'SELECT @@GLOBAL.gtid_binlog_pos AS p' : 'SELECT @@GLOBAL.gtid_executed AS p';
+    const [[row]] = await c.query<mysql.RowDataPacket[]>(sql);
+    return String(row?.p ?? '').replace(/\s/g, '') as GtidPosition;
+  } finally {
+    await c.end().catch(() => c.destroy());
+  }
+}

@@ -1,0 +1,13 @@
+export * from './relay.js';
+export * from './relay.options.js';
+export * from './relay.errors.js';
+export * from './relay-state.js';
+export * from './relay-checkpoint.js';
+export * from './record-router.js';
+export * from './outbox-row.js';
+export * from './preflight.js';
+export * from './binlog-position.js';
+export type { BinlogSource, BinlogSourceHandlers } from './binlog-source.js';
+export type { TransactionalPublisher } from './transactional-publisher.js';
+export type { SourceTransaction, CommitPosition } from './transaction-assembler.js';
+export * from './relay-grants.js';

@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import type { KafkaConnectionOptions } from '@lockstep/core';
+import { decodeCheckpoint, encodeCheckpoint, type RelayCheckpoint } from './relay-checkpoint.js';
+import { RelayFencedError } from './relay.errors.js';
+import type { RelayRecord } from './record-router.js';
+import type { TransactionalPublisher } from './transactional-publisher.js';
+
+export interface KafkaTransactionalPublisherOptions {
+  connection: KafkaConnectionOptions;
+  relayName: string;
+  transactionalId: string;
+  checkpointTopic: string;
+  topicPartitions: number;
+  /** Broker aborts a transaction open longer than this. */
+  transactionTimeoutMs: number;
+  /** Upper bound on one produce request, kept below the broker's message.max.bytes (1 MiB by default). */
+  maxRequestBytes: number;
+  /** How long reading the checkpoint to the end may take. */
+  checkpointReadTimeoutMs: number;
+}
+
+const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+const FENCING_CODES = new Set([47, 90]);
+
+/** True when the error (or anything it wraps) says a newer producer owns our transactional id. */
+export function isFencingError(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 8) return false;
+  const e = error as { type?: unknown; code?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (typeof e.type === 'string' && FENCING_TYPES.has(e.type)) return true;
+  if (typeof e.code === 'number' && FENCING_CODES.has(e.code) && typeof e.type === 'string') return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isFencingError(x, depth + 1))) return true;
+  return isFencingError(e.cause, depth + 1) || isFencingError(e.originalError, depth + 1);
+}
+
+/** TransactionalPublisher over kafkajs: the only file that knows kafkajs exists (besides tests). */
+export class KafkaTransactionalPublisher implements TransactionalPublisher {
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private admin: Admin | null = null;
+  private readonly knownTopics = new Set<string>();
+
+  constructor(private readonly options: KafkaTransactionalPublisherOptions) {
+    this.kafka = new Kafka({
+      clientId: `lockstep-relay-${options.relayName}`,
+      brokers: options.connection.brokers,
+      ssl: options.connection.ssl,
+      ...(options.connection.sasl ? { sasl: options.connection.sasl as never } : {}),
+      // kafkajs logs expected retries (CONCURRENT_TRANSACTIONS, coordinator moves) at ERROR;
+      // the relay reports what matters through its own events instead.
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 5_000,
+      requestTimeout: 15_000,
+      retry: { initialRetryTime: 50, maxRetryTime: 2_000, retries: 6 },
+    });
+  }
+
+  async connect(): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    await this.ensureCheckpointTopic();
+    this.producer = this.kafka.producer({
+      transactionalId: this.options.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.options.transactionTimeoutMs,
+      allowAutoTopicCreation: false,
+    });
+    try {
+      // connect() runs InitProducerId: bumps the epoch, fencing any older producer with our id.
+      await this.producer.connect();
+    } catch (error) {
+      throw isFencingError(error) ? new RelayFencedError(this.options.relayName, error) : error;
+    }
+  }
+
+  private async ensureCheckpointTopic(): Promise<void> {
+    const admin = this.requireAdmin();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: this.options.checkpointTopic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
+    this.knownTopics.add(this.options.checkpointTopic);
+  }
+
+  async readCheckpoint(): Promise<RelayCheckpoint | null> {
+    const admin = this.requireAdmin();
+    const topic = this.options.checkpointTopic;
+    // Read after connect(): our own previous transaction is aborted or committed by now.
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const end = BigInt(offsets[0]?.high ?? '0');
+    const start = BigInt(offsets[0]?.low ?? '0');
+    if (end <= start) return null;
+    const consumer = this.kafka.consumer({
+      groupId: `lockstep-relay-${this.options.relayName}-checkpoint-${randomBytes(4).toString('hex')}`,
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+    });
+    let latest: RelayCheckpoint | null = null;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`reading checkpoint topic ${topic} to offset ${end} took longer than ${this.options.checkpointReadTimeoutMs} ms`)),
+          this.options.checkpointReadTimeoutMs,
+        );
+        // END_BATCH_PROCESS fires for batches made only of transaction markers too, so it tells
+        // when the read_committed position has passed everything written before we started.
+        consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+          if (BigInt(event.payload.lastOffset) >= end - 1n) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              for (const message of batch.messages) {
+                if (message.key?.toString('utf8') === this.options.relayName) latest = decodeCheckpoint(message.value);
+              }
+            },
+          })
+          .catch((error: unknown) => {
+            clearTimeout(timer);
+            reject(error as Error);
+          });
+      });
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+    return latest;
+  }
+
+  async ensureTopics(topics: Iterable<string>): Promise<void> {
+    const missing = [...new Set(topics)].filter((t) => !this.knownTopics.has(t));
+    if (missing.length === 0) return;
+    await this.requireAdmin().createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: this.options.topicPartitions })),
+    });
+    for (const t of missing) this.knownTopics.add(t);
+  }
+
+  async publish(records: readonly RelayRecord[], checkpoint: RelayCheckpoint): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw new Error('publisher not connected');
+    try {
+      const tx = await producer.transaction();
+      try {
+        // Several produce requests inside one transaction keep each under the broker's size limit.
+        let chunk: RelayRecord[] = [];
+        let bytes = 0;
+        const flush = async (): Promise<void> => {
+          if (chunk.length === 0) return;
+          const byTopic = new Map<string, RelayRecord[]>();
+          for (const r of chunk) (byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!).push(r);
+          await tx.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, rs]) => ({
+              topic,
+              messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+            })),
+          });
+          chunk = [];
+          bytes = 0;
+        };
+        for (const record of records) {
+          const size = record.value.length + record.key.length + 256;
+          if (bytes + size > this.options.maxRequestBytes) await flush();
+          chunk.push(record);
+          bytes += size;
+        }
+        await flush();
+        await tx.send({
+          topic: this.options.checkpointTopic,
+          acks: -1,
+          messages: [{ key: this.options.relayName, value: encodeCheckpoint(checkpoint) }],
+        });
+        await tx.commit();
+      } catch (error) {
+        // Best effort only: whatever happened, the caller replaces this producer, and the new
+        // one's InitProducerId aborts (or completes) this transaction on the broker.
+        if (tx.isActive()) await tx.abort().catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      throw isFencingError(error) ? new RelayFencedError(this.options.relayName, error) : error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    const admin = this.admin;
+    this.producer = null;
+    this.admin = null;
+    await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
+  }
+
+  private requireAdmin(): Admin {
+    if (!this.admin) throw new Error('publisher not connected');
+    return this.admin;
+  }
+}

@@ -1,0 +1,76 @@
+import { LockstepError } from '@lockstep/core';
+
+/**
+ * Errors the relay raises on purpose. Each names what went wrong and how to fix it; match on
+ * `code`, not on the message.
+ */
+
+/** Another relay with the same name (same transactionalId) took over: this one must stop for good. */
+export class RelayFencedError extends LockstepError {
+  constructor(relayName: string, cause?: unknown) {
+    super(
+      'LOCKSTEP_RELAY_FENCED',
+      `relay "${relayName}" was fenced: a newer relay with the same transactional id is publishing`,
+      'this is expected when a standby took over; if two relays run by mistake, stop one. Never restart this process in a loop against a healthy leader.',
+      { cause, retriable: false },
+    );
+  }
+}
+
+/** The binlog the checkpoint points into is gone; resuming would silently skip events. */
+export class BinlogPurgedError extends LockstepError {
+  constructor(relayName: string, gtidSet: string, cause?: unknown) {
+    super(
+      'LOCKSTEP_RELAY_BINLOG_PURGED',
+      `relay "${relayName}" cannot resume from GTID position "${gtidSet}": the server has purged the binlog holding it (errno 1236)`,
+      'either re-publish the missing range from retained outbox rows (`lockstep replay`), then restart the relay with LOCKSTEP_RELAY_START_FROM=now; ' +
+        'or accept the gap and restart with LOCKSTEP_RELAY_START_FROM=now (logs a GAP warning). Raise binlog_expire_logs_seconds so it does not happen again.',
+      { cause, retriable: false },
+    );
+  }
+}
+
+/** A server setting or grant the relay depends on is missing; refuse to start. */
+export class RelayPreflightError extends LockstepError {
+  constructor(readonly problems: readonly { check: string; message: string; fix: string }[]) {
+    super(
+      'LOCKSTEP_RELAY_PREFLIGHT',
+      `relay preflight failed:\n${problems.map((p) => `  - ${p.check}: ${p.message}`).join('\n')}`,
+      problems.map((p) => p.fix).join('\n  '),
+      { retriable: false },
+    );
+  }
+}
+
+/** The MySQL connection holding the leader lock went away: stop publishing until it is retaken. */
+export class LeaderLockLostError extends LockstepError {
+  constructor(relayName: string, cause?: unknown) {
+    super(
+      'LOCKSTEP_RELAY_LOCK_LOST',
+      `relay "${relayName}" lost its leader lock connection`,
+      'check MySQL connectivity; the relay stops publishing and competes for the lock again',
+      { cause, retriable: true },
+    );
+  }
+}
+
+/** An outbox row that cannot be turned into a Kafka record (schema drift, wrong table). */
+export class OutboxRowError extends LockstepError {
+  constructor(message: string) {
+    super(
+      'LOCKSTEP_RELAY_BAD_ROW',
+      message,
+      'the outbox table must have the columns of outboxTableDdl() (id BINARY(16), aggregate_type, aggregate_id, event_type, payload, headers, created_at); run the Lockstep migrations',
+    );
+  }
+}
+
+/** The binlog stream failed (connection lost, silent connection, server error). Recovered by restart. */
+export class BinlogStreamError extends LockstepError {
+  constructor(message: string, cause?: unknown) {
+    super('LOCKSTEP_RELAY_BINLOG_STREAM', message, 'the relay reconnects and resumes from its last committed checkpoint', {
+      cause,
+      retriable: true,
+    });
+  }
+}

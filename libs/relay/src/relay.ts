@@ -1,0 +1,407 @@
+import { EventEmitter } from 'node:events';
+import { uuidToString } from '@lockstep/core';
+import type { BinlogSource } from './binlog-source.js';
+import { currentGtidPosition } from './binlog-position.js';
+import { MysqlCheckpointMirror } from './checkpoint-mirror.js';
+import { KafkaTransactionalPublisher } from './kafka-transactional-publisher.js';
+import { MysqlLeaderLock } from './leader-lock.js';
+import { runPreflight } from './preflight.js';
+import { defaultTopicRouter, toRelayRecord, type TopicRouter } from './record-router.js';
+import type { GtidPosition, RelayCheckpoint } from './relay-checkpoint.js';
+import { BinlogPurgedError, OutboxRowError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
+import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay.options.js';
+import { RelayStateMachine, type RelayState } from './relay-state.js';
+import { TransactionQueue } from './transaction-queue.js';
+import type { TransactionalPublisher } from './transactional-publisher.js';
+import { ZongjiBinlogSource } from './zongji-binlog-source.js';
+
+/** Reported after every committed Kafka transaction. */
+export interface RelayBatchCommitted {
+  events: number;
+  transactions: number;
+  bytes: number;
+  commitMs: number;
+  checkpoint: RelayCheckpoint;
+}
+
+export interface RelayEventMap {
+  state: [from: RelayState, to: RelayState];
+  batch: [RelayBatchCommitted];
+  /** Backpressure: the binlog connection was paused (true) or resumed (false). */
+  paused: [boolean];
+  /** Something recoverable went wrong; the relay carries on. `code` is stable. */
+  warning: [code: string, message: string];
+}
+
+const ERRNO_PURGED = 1236;
+const ERRNO_DUPLICATE_SERVER_ID = 4052;
+
+const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e));
+
+/**
+ * The relay: binlog -> whole source transactions -> Kafka transactions carrying events and the
+ * checkpoint. Leader: whoever holds the MySQL named lock; fence: the Kafka transactional id.
+ * No Nest here: `RelayModule` wraps it.
+ */
+export class Relay extends EventEmitter<RelayEventMap> {
+  readonly options: ResolvedRelayOptions;
+  private readonly sm: RelayStateMachine;
+  private readonly router: TopicRouter;
+  private stopRequested = false;
+  private lockLost = false;
+  private waiters: (() => void)[] = [];
+  private runPromise: Promise<void> | null = null;
+  private checkpoint: RelayCheckpoint | null = null;
+  private queue: TransactionQueue | null = null;
+  private sourcePaused = false;
+  private fatal: Error | null = null;
+  private mirror: MysqlCheckpointMirror | null = null;
+  private mirrorBusy = false;
+  private mirrorPending: RelayCheckpoint | null = null;
+
+  constructor(options: RelayOptions) {
+    super();
+    this.options = resolveRelayOptions(options);
+    this.router = this.options.topicRouter ?? defaultTopicRouter(this.options.topicPrefix);
+    this.sm = new RelayStateMachine((from, to) => this.emit('state', from, to));
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+  get state(): RelayState {
+    return this.sm.state;
+  }
+  get transactionalId(): string {
+    return `lockstep-relay-${this.options.name}`;
+  }
+  /** Last checkpoint committed to Kafka by this process (null before the first). */
+  get lastCheckpoint(): RelayCheckpoint | null {
+    return this.checkpoint;
+  }
+  get queuedEvents(): number {
+    return this.queue?.queuedEvents ?? 0;
+  }
+  get isPaused(): boolean {
+    return this.sourcePaused;
+  }
+  /** The fatal error that ended the relay (fenced, purged binlog), if any. */
+  get failure(): Error | null {
+    return this.fatal;
+  }
+
+  /** Checks the server (preflight), then competes for leadership in the background. */
+  async start(): Promise<void> {
+    if (this.runPromise) throw new Error('relay already started');
+    const o = this.options;
+    if (o.preflight) {
+      try {
+        await runPreflight(o.mysql, { database: o.outboxDatabase, table: o.outboxTable, checkpointTable: o.checkpointTable });
+      } catch (error) {
+        this.fatal = error as Error;
+        this.sm.transition('failed');
+        throw error;
+      }
+    }
+    if (o.checkpointTable) {
+      this.mirror = new MysqlCheckpointMirror({ connection: o.mysql, database: o.outboxDatabase, table: o.checkpointTable, relayName: o.name });
+    }
+    this.runPromise = this.run();
+  }
+
+  /** Resolves when the relay has stopped; rejects with the fatal error (e.g. RelayFencedError) if it died. */
+  async closed(): Promise<void> {
+    await this.runPromise;
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Graceful: lets the Kafka transaction in flight finish, stops the binlog, releases the lock. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.notify();
+    await this.runPromise?.catch(() => undefined);
+    if (this.sm.can('stopping')) this.sm.transition('stopping');
+    if (this.sm.can('stopped')) this.sm.transition('stopped');
+    await this.mirror?.close();
+  }
+
+  private notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiters.push(done);
+    });
+  }
+
+  private async run(): Promise<void> {
+    const o = this.options;
+    try {
+      while (!this.stopRequested) {
+        this.sm.transition('standby');
+        this.lockLost = false;
+        const lock = new MysqlLeaderLock({
+          connection: o.mysql,
+          lockName: `lockstep-relay:${o.name}`,
+          pingIntervalMs: o.lockPingMs,
+          onLost: (cause) => {
+            this.lockLost = true;
+            this.emit('warning', 'LOCK_LOST', `leader lock connection lost (${describe(cause)}); stopping publishing`);
+            o.logger.warn(`relay ${o.name}: leader lock lost (${describe(cause)}); stopping publishing`);
+            this.notify();
+          },
+        });
+        o.logger.log(`relay ${o.name}: waiting for leader lock`);
+        if (!(await lock.acquire(() => this.stopRequested))) break;
+        o.logger.log(`relay ${o.name}: leader lock acquired`);
+        try {
+          await this.lead();
+        } finally {
+          await lock.release();
+        }
+      }
+    } catch (error) {
+      this.fatal = error as Error;
+      o.logger.error(`relay ${o.name}: ${(error as Error).message}`);
+    } finally {
+      if (this.sm.can('stopping')) this.sm.transition('stopping');
+      this.sm.transition('stopped');
+    }
+  }
+
+  /** Leader loop: one publishing session after another until stop, lock loss or a fatal error. */
+  private async lead(): Promise<void> {
+    const o = this.options;
+    let backoffMs = 250;
+    while (!this.stopRequested && !this.lockLost) {
+      this.sm.transition('starting');
+      const publisher = o.createPublisher?.() ?? this.createPublisher();
+      try {
+        await publisher.connect();
+        const checkpoint = await publisher.readCheckpoint();
+        await this.stream(publisher, checkpoint);
+        backoffMs = 250;
+      } catch (error) {
+        if (error instanceof RelayFencedError) {
+          this.sm.transition('fenced');
+          throw error;
+        }
+        if (error instanceof BinlogPurgedError || error instanceof RelayPreflightError || error instanceof OutboxRowError) {
+          this.sm.transition('failed');
+          throw error;
+        }
+        // Ambiguous (e.g. a commit that timed out): never assume it committed. The next
+        // session's producer aborts or completes it, and we re-read the checkpoint.
+        this.sm.transition('recovering');
+        this.emit('warning', 'RECOVERING', describe(error));
+        o.logger.warn(`relay ${o.name}: ${describe(error)}; resuming from the last committed checkpoint in ${backoffMs} ms`);
+        await this.wait(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 10_000);
+      } finally {
+        await publisher.close();
+      }
+    }
+  }
+
+  private createPublisher(): TransactionalPublisher {
+    const o = this.options;
+    return new KafkaTransactionalPublisher({
+      connection: o.kafka,
+      relayName: o.name,
+      transactionalId: this.transactionalId,
+      checkpointTopic: o.checkpointTopic,
+      topicPartitions: o.topicPartitions,
+      transactionTimeoutMs: o.transactionTimeoutMs,
+      maxRequestBytes: 900 * 1024,
+      checkpointReadTimeoutMs: Math.max(30_000, o.transactionTimeoutMs + 10_000),
+    });
+  }
+
+  private createSource(): BinlogSource {
+    const o = this.options;
+    return (
+      o.createBinlogSource?.() ??
+      new ZongjiBinlogSource({ connection: o.mysql, serverId: o.serverId, database: o.outboxDatabase, table: o.outboxTable, heartbeatMs: o.heartbeatMs })
+    );
+  }
+
+  private async startPosition(checkpoint: RelayCheckpoint | null): Promise<{ from: GtidPosition; announce: boolean }> {
+    const o = this.options;
+    if (o.startFrom === 'now') {
+      const from = await currentGtidPosition(o.mysql);
+      o.logger.warn(
+        `relay ${o.name}: GAP: starting at the binlog's end (${from}) as LOCKSTEP_RELAY_START_FROM=now asks; ` +
+          `events committed after checkpoint ${checkpoint?.gtidSet ?? '(none)'} and before it are NOT published`,
+      );
+      this.emit('warning', 'GAP', `started from now (${from}), skipping after ${checkpoint?.gtidSet ?? '(none)'}`);
+      return { from, announce: true };
+    }
+    if (checkpoint) return { from: checkpoint.gtidSet, announce: false };
+    const initial = o.initialPosition;
+    if (initial === 'earliest') return { from: '' as GtidPosition, announce: true };
+    if (initial === 'current') return { from: await currentGtidPosition(o.mysql), announce: true };
+    return { from: initial.gtidSet as GtidPosition, announce: true };
+  }
+
+  /** One publishing session with one producer: reads the binlog from the checkpoint and publishes until told to stop. */
+  private async stream(publisher: TransactionalPublisher, checkpoint: RelayCheckpoint | null): Promise<void> {
+    const o = this.options;
+    const { from, announce } = await this.startPosition(checkpoint);
+    let committed: RelayCheckpoint = checkpoint ?? {
+      gtidSet: from,
+      binlogFile: null,
+      binlogPosition: null,
+      lastEventId: null,
+      lastEventCreatedAt: null,
+      eventsPublished: 0,
+      at: new Date().toISOString(),
+    };
+    if (announce) {
+      // Record the starting point at once, so a crash before the first event cannot move it
+      // (with 'current', a restart would otherwise skip what was written in between).
+      committed = { ...committed, gtidSet: from, at: new Date().toISOString() };
+      await publisher.publish([], committed);
+    }
+    this.checkpoint = committed;
+
+    const queue = new TransactionQueue();
+    this.queue = queue;
+    let source: BinlogSource | null = null;
+    let sourceError: (Error & { errno?: number }) | null = null;
+    const low = Math.floor(o.maxQueuedEvents / 2);
+
+    const openSource = async (position: GtidPosition): Promise<void> => {
+      queue.clear();
+      sourceError = null;
+      this.sourcePaused = false;
+      const s = this.createSource();
+      source = s;
+      try {
+        await s.start(position, {
+          onTransaction: (tx) => {
+            if (source !== s) return;
+            queue.push(tx);
+            if (!this.sourcePaused && queue.queuedEvents > o.maxQueuedEvents) {
+              this.sourcePaused = true;
+              s.pause();
+              this.emit('paused', true);
+            }
+            this.notify();
+          },
+          onError: (error) => {
+            if (source !== s) return;
+            sourceError = error;
+            this.notify();
+          },
+        });
+      } catch (error) {
+        sourceError = error as Error & { errno?: number };
+      }
+    };
+
+    try {
+      await openSource(committed.gtidSet);
+      if (!sourceError) this.sm.transition('publishing');
+      let lastCommitAt = Date.now();
+      let binlogBackoffMs = 100;
+      while (!this.stopRequested && !this.lockLost) {
+        const failure = sourceError as (Error & { errno?: number }) | null;
+        if (failure) {
+          if (failure.errno === ERRNO_PURGED) throw new BinlogPurgedError(o.name, committed.gtidSet, failure);
+          if (failure instanceof OutboxRowError) throw failure;
+          const hint = failure.errno === ERRNO_DUPLICATE_SERVER_ID ? ` (another binlog reader uses server id ${o.serverId}; set LOCKSTEP_RELAY_SERVER_ID)` : '';
+          this.emit('warning', 'BINLOG_RESTART', `${describe(failure)}${hint}`);
+          o.logger.warn(`relay ${o.name}: binlog stream failed: ${describe(failure)}${hint}; resuming from ${committed.gtidSet || '(start)'}`);
+          await (source as BinlogSource | null)?.stop();
+          await this.wait(binlogBackoffMs);
+          binlogBackoffMs = Math.min(binlogBackoffMs * 2, 5_000);
+          if (this.stopRequested || this.lockLost) break;
+          if (this.sm.state === 'publishing') this.sm.transition('recovering');
+          if (this.sm.state === 'recovering') this.sm.transition('starting');
+          await openSource(committed.gtidSet);
+          if (!sourceError) this.sm.transition('publishing');
+          continue;
+        }
+
+        const batch = queue.take(o.maxBatchEvents, o.maxBatchBytes);
+        if (this.sourcePaused && queue.queuedEvents <= low) {
+          this.sourcePaused = false;
+          (source as BinlogSource | null)?.resume();
+          this.emit('paused', false);
+        }
+        if (!batch) {
+          const latest = queue.latestPosition;
+          if (latest && latest.gtidSet !== committed.gtidSet && Date.now() - lastCommitAt >= o.idleCheckpointMs) {
+            // Only row-less transactions went by: move the checkpoint so a restart need not re-read them.
+            const next: RelayCheckpoint = { ...committed, gtidSet: latest.gtidSet, binlogFile: latest.binlogFile, binlogPosition: latest.binlogPosition, at: new Date().toISOString() };
+            await publisher.publish([], next);
+            committed = next;
+            this.checkpoint = next;
+            lastCommitAt = Date.now();
+            this.mirrorCheckpoint(next);
+            continue;
+          }
+          await this.wait(Math.min(1_000, o.idleCheckpointMs));
+          continue;
+        }
+        binlogBackoffMs = 100;
+
+        const records = batch.transactions.flatMap((tx) => tx.rows.map((row) => toRelayRecord(row, this.router)));
+        await publisher.ensureTopics(records.map((r) => r.topic));
+        const lastTx = batch.transactions[batch.transactions.length - 1]!;
+        const lastRow = lastTx.rows[lastTx.rows.length - 1]!;
+        const next: RelayCheckpoint = {
+          gtidSet: batch.position.gtidSet,
+          binlogFile: batch.position.binlogFile,
+          binlogPosition: batch.position.binlogPosition,
+          lastEventId: uuidToString(lastRow.id),
+          lastEventCreatedAt: lastRow.createdAt,
+          eventsPublished: committed.eventsPublished + batch.events,
+          at: new Date().toISOString(),
+        };
+        const t0 = performance.now();
+        await publisher.publish(records, next);
+        const commitMs = performance.now() - t0;
+        committed = next;
+        this.checkpoint = next;
+        lastCommitAt = Date.now();
+        this.emit('batch', { events: batch.events, transactions: batch.transactions.length, bytes: batch.bytes, commitMs, checkpoint: next });
+        this.mirrorCheckpoint(next);
+      }
+    } finally {
+      this.queue = null;
+      const s = source as BinlogSource | null;
+      source = null;
+      await s?.stop();
+      if (!this.stopRequested && this.lockLost && this.sm.can('standby')) this.sm.transition('standby');
+    }
+  }
+
+  /** Fire-and-forget, newest wins: the mirror must never slow down or block publishing. */
+  private mirrorCheckpoint(c: RelayCheckpoint): void {
+    if (!this.mirror) return;
+    this.mirrorPending = c;
+    if (this.mirrorBusy) return;
+    this.mirrorBusy = true;
+    void (async () => {
+      while (this.mirrorPending && this.mirror) {
+        const next = this.mirrorPending;
+        this.mirrorPending = null;
+        try {
+          await this.mirror.write(next);
+        } catch (error) {
+          this.emit('warning', 'MIRROR_FAILED', describe(error));
+        }
+      }
+      this.mirrorBusy = false;
+    })();
+  }
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import type mysql from 'mysql2/promise';
+import { DEFAULT_OUTBOX_TABLE, formatMysqlUrl, uuidToString, uuidv7Bytes, type MysqlConnectionOptions } from '@lockstep/core';
+import { relayUserGrantsSql } from '@lockstep/relay';
+import type { TestDatabase } from './test-database.js';
+import type { ReadRecord } from './kafka-test-kit.js';
+
+/** An event as a test writes it straight into the outbox table (wire format, plain SQL). */
+export interface TestOutboxEvent {
+  id: string;
+  aggregateType: string;
+  aggregateId: string;
+  eventType: string;
+  payload: Buffer;
+  headers: Record<string, string>;
+}
+
+export function testOutboxEvent(aggregateType: string, aggregateId: string, body: Record<string, unknown>, headers: Record<string, string> = {}): TestOutboxEvent {
+  return {
+    id: uuidToString(uuidv7Bytes()),
+    aggregateType,
+    aggregateId,
+    eventType: `${aggregateType}.changed`,
+    payload: Buffer.from(JSON.stringify(body), 'utf8'),
+    headers,
+  };
+}
+
+/** Inserts events in the caller's current transaction (or autocommit), as OutboxWriter would. */
+export async function insertOutboxRows(c: mysql.Connection, events: TestOutboxEvent[], table = DEFAULT_OUTBOX_TABLE): Promise<void> {
+  if (events.length === 0) return;
+  await c.query(
+    `INSERT INTO \`${table}\` (id, aggregate_type, aggregate_id, event_type, payload, headers, created_at) VALUES ?`,
+    [events.map((e) => [Buffer.from(e.id.replace(/-/g, ''), 'hex'), e.aggregateType, e.aggregateId, e.eventType, e.payload, JSON.stringify(e.headers), new Date()])],
+  );
+}
+
+/** The server's current binlog end (MariaDB): a relay started here sees only what follows. */
+export async function gtidBinlogPos(c: mysql.Connection): Promise<string> {
+  const [[row]] = await c.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS p');
+  return String(row?.p ?? '');
+}
+
+/** Creates a least-privilege relay user (relayUserGrantsSql) for a test database; returns its connection options. */
+export interface RelayTestUser {
+  connection: MysqlConnectionOptions;
+  /** mysql://relay:...@host:port/db, for LOCKSTEP_MYSQL_URL of a relay process. */
+  url: string;
+  dropUser(): Promise<void>;
+}
+
+export async function createRelayUser(db: TestDatabase): Promise<RelayTestUser> {
+  const user = `relay_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(9).toString('hex');
+  const c = await db.admin();
+  try {
+    for (const sql of relayUserGrantsSql(user, password, db.name)) await c.query(sql);
+  } finally {
+    await c.end();
+  }
+  const connection = { ...db.options, user, password };
+  return {
+    connection,
+    url: formatMysqlUrl(connection),
+    async dropUser() {
+      const a = await db.admin();
+      try {
+        await a.query(`DROP USER IF EXISTS '${user}'@'%'`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
+
+/** Checks I3 + I4 on what an outside reader saw: every id once, none unexpected, per-key `seq` increasing. */
+export function checkExactlyOnceInOrder(records: ReadRecord[], expectedIds: Set<string>): { missing: string[]; duplicates: string[]; unexpected: string[]; outOfOrder: string[] } {
+  const seen = new Map<string, number>();
+  for (const r of records) {
+    const id = r.headers['lockstep-id'] ?? '';
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  const missing = [...expectedIds].filter((id) => !seen.has(id));
+  const duplicates = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+  const unexpected = [...seen.keys()].filter((id) => !expectedIds.has(id));
+  const lastSeq = new Map<string, number>();
+  const outOfOrder: string[] = [];
+  const byPartition = [...records].sort((a, b) => (a.topic + a.partition).localeCompare(b.topic + b.partition) || Number(BigInt(a.offset) - BigInt(b.offset)));
+  for (const r of byPartition) {
+    const seq = Number((JSON.parse(r.value?.toString('utf8') ?? '{}') as { seq?: number }).seq);
+    const key = `${r.topic}/${r.key}`;
+    if (!Number.isFinite(seq)) continue;
+    const prev = lastSeq.get(key);
+    if (prev !== undefined && seq <= prev) outOfOrder.push(`${key}: ${prev} then ${seq}`);
+    lastSeq.set(key, seq);
+  }
+  return { missing, duplicates, unexpected, outOfOrder };
+}
