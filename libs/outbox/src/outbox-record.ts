@@ -18,14 +18,14 @@ export interface OutboxRecord {
 }
 
 /**
- * Current UTC time as a `DATETIME(6)` literal. Milliseconds come from the wall clock; the
- * microsecond digits from the monotonic clock's sub-millisecond part, so events written in the
- * same millisecond still differ (DATETIME has no time zone: Lockstep always writes UTC).
+ * A UTC time as a `DATETIME(6)` literal (DATETIME has no time zone: Lockstep always writes UTC).
+ * `nowMs` may be fractional: its sub-millisecond part becomes the microsecond digits. Without an
+ * argument, the wall clock's milliseconds get the monotonic clock's sub-millisecond part, so
+ * events written in the same millisecond still carry distinct microseconds.
  */
-export function utcDatetime6(nowMs: number = Date.now()): string {
-  const iso = new Date(nowMs).toISOString(); // 2026-11-24T20:31:05.123Z
-  const micros = Math.floor((performance.now() % 1) * 1000)
-    .toString()
-    .padStart(3, '0');
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${micros}`;
+export function utcDatetime6(nowMs: number = Date.now() + (performance.now() % 1)): string {
+  const wholeMs = Math.floor(nowMs);
+  const micros = Math.min(999, Math.round((nowMs - wholeMs) * 1000)); // round: a double at epoch scale holds ~0.2 µs
+  const iso = new Date(wholeMs).toISOString(); // 2026-11-24T20:31:05.123Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${String(micros).padStart(3, '0')}`;
 }

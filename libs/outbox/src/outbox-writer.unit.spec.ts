@@ -140,3 +140,12 @@ describe('RecordsEvents', () => {
     expect(() => m.add({ not: 'an event' })).toThrow(OutboxEventDefinitionError);
   });
 });
+
+describe('utcDatetime6', () => {
+  it('formats UTC with microseconds, deterministic for a given time', async () => {
+    const { utcDatetime6 } = await import('./outbox-record.js');
+    expect(utcDatetime6(Date.UTC(2026, 10, 24, 20, 1, 2, 345) + 0.678)).toBe('2026-11-24 20:01:02.345678');
+    expect(utcDatetime6(Date.UTC(2026, 0, 1))).toBe('2026-01-01 00:00:00.000000');
+    expect(utcDatetime6()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+  });
+});
