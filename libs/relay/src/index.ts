@@ -11,3 +11,5 @@ export type { BinlogSource, BinlogSourceHandlers } from './binlog-source.js';
 export type { TransactionalPublisher } from './transactional-publisher.js';
 export type { SourceTransaction, CommitPosition } from './transaction-assembler.js';
 export * from './relay-grants.js';
+export * from './relay-metrics.js';
+export * from './relay.module.js';

@@ -1,0 +1,10 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { RelayModule, type RelayOptions } from '@lockstep/relay';
+import { RelayHttpController } from './relay-http.controller.js';
+
+@Module({})
+export class RelayAppModule {
+  static register(options: RelayOptions): DynamicModule {
+    return { module: RelayAppModule, imports: [RelayModule.forRoot(options)], controllers: [RelayHttpController] };
+  }
+}
