@@ -1,0 +1,14 @@
+export * from './lockstep-server.js';
+export * from './lockstep-server.options.js';
+export * from './on-event.decorator.js';
+export * from './lockstep-context.js';
+export * from './consumer.errors.js';
+export * from './consumer.constants.js';
+export * from './consumer-schema.js';
+export * from './consumer.metrics.js';
+export * from './kafka-headers.js';
+export * from './safe-json.js';
+export * from './backoff.js';
+export type { ConsumerTables } from './consumer-store.js';
+export type { ConsumedRecord, DeadLetterReason } from './record-decoder.js';
+export type { DeadLetterSink, OutgoingRecord, PartitionBatch, RecordSource } from './kafka.port.js';

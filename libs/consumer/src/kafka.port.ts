@@ -1,0 +1,47 @@
+import type { ConsumedRecord } from './record-decoder.js';
+
+/**
+ * The two things the consumer needs from Kafka, as small ports of our own: kafkajs (in
+ * maintenance mode) stays behind them in `kafkajs.adapter.ts`.
+ */
+
+/** Records of one partition, in offset order, handed over one batch at a time. Contract:
+ * the source never hands two batches of the same partition concurrently. */
+export interface PartitionBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: ConsumedRecord[];
+  /** False once the member lost the partition (rebalance), a seek was requested, or the
+   * source is stopping: stop before the next record, do not mark it processed. */
+  isActive(): boolean;
+  heartbeat(): Promise<void>;
+  /** Continue the partition from `offset` (this batch is then dropped). */
+  seek(offset: bigint): void;
+  /** The record at `offset` and those before it are durably handled (in MySQL). */
+  markProcessed(offset: string): void;
+  /** Best-effort commit of the marked offsets to Kafka (MySQL holds the real position). */
+  commit(): Promise<void>;
+}
+
+export interface RecordSource {
+  /** Joins the group and hands batches to `onBatch`; resolves once consuming started. */
+  start(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void>;
+  /** Called after each (re)assignment of partitions to this member. */
+  onAssignment(listener: () => void): void;
+  /** Stops fetching, waits for the batches in flight, leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface OutgoingRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** Where dead letters go: acknowledged by all in-sync replicas before `publish` resolves. */
+export interface DeadLetterSink {
+  /** Creates `deadLetterTopic` (as many partitions as `sourceTopic`) when it is missing. */
+  ensureTopic(sourceTopic: string, deadLetterTopic: string): Promise<void>;
+  publish(topic: string, record: OutgoingRecord): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,155 @@
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import type { KafkaConnectionOptions } from '@lockstep/core';
+import { headersToStrings } from './kafka-headers.js';
+import type { DeadLetterSink, OutgoingRecord, PartitionBatch, RecordSource } from './kafka.port.js';
+
+export function createKafka(connection: KafkaConnectionOptions, clientId: string): Kafka {
+  const config: KafkaConfig = { clientId, brokers: connection.brokers, ssl: connection.ssl, logLevel: logLevel.WARN };
+  if (connection.sasl) config.sasl = connection.sasl as SASLOptions;
+  return new Kafka(config);
+}
+
+export interface KafkajsSourceOptions {
+  groupId: string;
+  topics: string[];
+  fromBeginning: boolean;
+  partitionsConcurrency: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+}
+
+/** kafkajs consumer with `read_committed`, no auto-commit and no auto-resolve: an offset is
+ * resolved only after the event's MySQL transaction committed. */
+export class KafkajsRecordSource implements RecordSource {
+  private consumer: Consumer | undefined;
+  private readonly assignmentListeners: Array<() => void> = [];
+  private stopping = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: KafkajsSourceOptions,
+  ) {}
+
+  onAssignment(listener: () => void): void {
+    this.assignmentListeners.push(listener);
+  }
+
+  async start(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void> {
+    const o = this.options;
+    const consumer = this.kafka.consumer({
+      groupId: o.groupId,
+      readUncommitted: false,
+      sessionTimeout: o.sessionTimeoutMs,
+      heartbeatInterval: o.heartbeatIntervalMs,
+      rebalanceTimeout: Math.max(60_000, o.sessionTimeoutMs),
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const listener of this.assignmentListeners) listener();
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: o.partitionsConcurrency,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary, uncommittedOffsets }) => {
+        const { topic, partition } = batch;
+        let sought = false;
+        await onBatch({
+          topic,
+          partition,
+          records: batch.messages.map((m) => ({
+            topic,
+            partition,
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: headersToStrings(m.headers),
+          })),
+          isActive: () => !this.stopping && !sought && isRunning() && !isStale(),
+          heartbeat: async () => {
+            await heartbeat();
+          },
+          seek: (offset) => {
+            sought = true;
+            consumer.seek({ topic, partition, offset: offset.toString() });
+          },
+          markProcessed: (offset) => resolveOffset(offset),
+          commit: async () => {
+            try {
+              await commitOffsetsIfNecessary(uncommittedOffsets());
+            } catch {
+              // MySQL holds the authoritative position; a commit lost to a rebalance only
+              // means the next owner skips the records by their stored offset.
+            }
+          },
+        });
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+}
+
+/** Idempotent producer (acks=all) for dead letters; topics made on demand. */
+export class KafkajsDeadLetterSink implements DeadLetterSink {
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private readonly ready = new Set<string>();
+
+  constructor(private readonly kafka: Kafka) {}
+
+  async ensureTopic(sourceTopic: string, deadLetterTopic: string): Promise<void> {
+    if (this.ready.has(deadLetterTopic)) return;
+    if (!this.admin) {
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+    }
+    const existing = await this.admin.listTopics();
+    if (!existing.includes(deadLetterTopic)) {
+      const meta = await this.admin.fetchTopicMetadata({ topics: [sourceTopic] });
+      const partitions = meta.topics[0]?.partitions.length || 1;
+      try {
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            {
+              topic: deadLetterTopic,
+              numPartitions: partitions,
+              // Dead letters are evidence: keep them (a month) and take records as large as
+              // the source topic could have carried.
+              configEntries: [
+                { name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) },
+                { name: 'max.message.bytes', value: String(16 * 1024 * 1024) },
+              ],
+            },
+          ],
+        });
+      } catch (error) {
+        if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      }
+    }
+    this.ready.add(deadLetterTopic);
+  }
+
+  async publish(topic: string, record: OutgoingRecord): Promise<void> {
+    if (!this.producer) {
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await this.producer.connect();
+    }
+    await this.producer.send({ topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.admin = undefined;
+  }
+}

@@ -1,0 +1,237 @@
+import { Logger, type Type } from '@nestjs/common';
+import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
+import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { lastValueFrom } from 'rxjs';
+import type { EntityManager } from 'typeorm';
+import {
+  DEFAULT_CONSUMER_OFFSETS_TABLE,
+  DEFAULT_INBOX_TABLE,
+  kafkaConnectionFromEnv,
+  LockstepHeader,
+} from '@lockstep/core';
+import { OutboxContext } from '@lockstep/outbox';
+import { DEFAULT_DEAD_LETTERS_TABLE, DEFAULT_PARKED_KEYS_TABLE, LOCKSTEP_HANDLER_EXTRAS, LOCKSTEP_TRANSPORT } from './consumer.constants.js';
+import { ConsumerConfigError } from './consumer.errors.js';
+import { ConsumerMetrics } from './consumer.metrics.js';
+import { ConsumerStore } from './consumer-store.js';
+import { createKafka, KafkajsDeadLetterSink, KafkajsRecordSource } from './kafkajs.adapter.js';
+import type { DeadLetterSink, RecordSource } from './kafka.port.js';
+import { LockstepContext } from './lockstep-context.js';
+import type { LockstepServerOptions } from './lockstep-server.options.js';
+import type { LockstepHandlerBinding } from './on-event.decorator.js';
+import { PartitionProcessor, type HandlerInvoker } from './partition-processor.js';
+
+type Status = 'disconnected' | 'connecting' | 'connected' | 'closing';
+
+/** Seams for tests of the transport itself; production code passes none. */
+export interface LockstepServerSeams {
+  source?: RecordSource;
+  deadLetterSink?: DeadLetterSink;
+}
+
+/**
+ * Nest microservice transport that applies Lockstep events to MySQL exactly once.
+ *
+ * ```ts
+ * app.connectMicroservice({ strategy: new LockstepServer({ consumerName: 'order-view',
+ *   dataSource: app.get(DataSource), topics: ['lockstep.order'] }) });
+ * await app.startAllMicroservices();
+ * ```
+ *
+ * Unlike the base `Server#handleEvent`, every handler's Observable/Promise is awaited to the
+ * end inside the event's MySQL transaction before anything is committed.
+ */
+export class LockstepServer extends Server<Record<string, Function>, Status> implements CustomTransportStrategy {
+  override transportId = LOCKSTEP_TRANSPORT;
+  // Handler failures reach this transport (retries, dead letters), so Nest need not report them.
+  override readonly propagatesEventHandlerErrors = true;
+  protected override readonly logger = new Logger(LockstepServer.name);
+
+  private readonly bindings = new Map<string, { handler: MessageHandler; binding: LockstepHandlerBinding }>();
+  private readonly store: ConsumerStore;
+  private readonly metrics: ConsumerMetrics;
+  private source: RecordSource | undefined;
+  private sink: DeadLetterSink | undefined;
+  private processor: PartitionProcessor | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private readonly groupId: string;
+
+  constructor(
+    private readonly options: LockstepServerOptions,
+    private readonly seams: LockstepServerSeams = {},
+  ) {
+    super();
+    if (!options.consumerName || options.consumerName.length > 191) {
+      throw new ConsumerConfigError('consumerName must be 1..191 characters', 'pass a short, stable name such as "order-view"');
+    }
+    if (!options.topics?.length) {
+      throw new ConsumerConfigError('no topics to consume', "pass topics: ['lockstep.<aggregate>']");
+    }
+    if (!options.dataSource) {
+      throw new ConsumerConfigError('no dataSource', 'pass the TypeORM DataSource of the read model (app.get(DataSource))');
+    }
+    this.groupId = options.groupId ?? options.consumerName;
+    this.metrics = new ConsumerMetrics(options.registry);
+    this.store = new ConsumerStore(options.dataSource, options.consumerName, this.groupId, {
+      inbox: options.tables?.inbox ?? DEFAULT_INBOX_TABLE,
+      offsets: options.tables?.offsets ?? DEFAULT_CONSUMER_OFFSETS_TABLE,
+      parkedKeys: options.tables?.parkedKeys ?? DEFAULT_PARKED_KEYS_TABLE,
+      deadLetters: options.tables?.deadLetters ?? DEFAULT_DEAD_LETTERS_TABLE,
+    });
+    this._status$.next('disconnected');
+  }
+
+  /** Called by Nest for each `@OnEvent()` method (through `EventPattern`). */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    super.addHandler(pattern, callback, isEventHandler, extras);
+    const binding = extras[LOCKSTEP_HANDLER_EXTRAS] as LockstepHandlerBinding | undefined;
+    if (!binding) {
+      this.logger.warn(`ignoring handler for ${String(pattern)}: use @OnEvent(EventClass) on Lockstep handlers`);
+      return;
+    }
+    const type = binding.eventType;
+    this.logger.log(`${binding.className}.${binding.methodName} {${binding.eventClass.name}} -> ${type}`);
+    // Several methods on one type: Nest chains them behind the first (`handler.next`) and runs
+    // them all from the first one, inside the same transaction.
+    if (!this.bindings.has(type)) this.bindings.set(type, { handler: callback, binding });
+  }
+
+  async listen(callback: (error?: unknown, ...info: unknown[]) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  private async start(): Promise<void> {
+    const o = this.options;
+    if (!o.dataSource.isInitialized) {
+      throw new ConsumerConfigError('the DataSource is not initialised', 'await dataSource.initialize() (TypeOrmModule does it for you) before starting the microservice');
+    }
+    this._status$.next('connecting');
+    const kafka = createKafka(o.kafka ?? kafkaConnectionFromEnv(), o.clientId ?? `lockstep-consumer-${o.consumerName}`);
+    this.sink = this.seams.deadLetterSink ?? new KafkajsDeadLetterSink(kafka);
+    const concurrency = o.partitionsConcurrency ?? 3;
+    this.source =
+      this.seams.source ??
+      new KafkajsRecordSource(kafka, {
+        groupId: this.groupId,
+        topics: o.topics,
+        fromBeginning: o.fromBeginning ?? true,
+        partitionsConcurrency: concurrency,
+        sessionTimeoutMs: o.sessionTimeoutMs ?? 10_000,
+        heartbeatIntervalMs: o.heartbeatIntervalMs ?? 1_000,
+      });
+    const processor = new PartitionProcessor(
+      o.dataSource,
+      this.store,
+      this.sink,
+      this.metrics,
+      {
+        consumer: o.consumerName,
+        mode: o.mode ?? 'event',
+        maxBatchEvents: o.maxBatchEvents ?? 500,
+        maxPayloadBytes: o.maxPayloadBytes ?? 1024 * 1024,
+        maxAttempts: Math.max(1, o.maxAttempts ?? 5),
+        backoff: o.backoff ?? {},
+        unknownEventType: o.unknownEventType ?? 'skip',
+        onDeadLetter: o.onDeadLetter ?? 'park-key',
+        deadLetterTopic: o.deadLetterTopic ?? ((topic) => `${topic}.dlq`),
+      },
+      (type) => this.bindings.get(type)?.binding.eventClass as Type<object> | undefined,
+      this.invoker(),
+      this.logger as Logger,
+    );
+    this.processor = processor;
+    this.source.onAssignment(() => processor.forgetPartitions());
+    await this.source.start((batch) => processor.processBatch(batch));
+    const days = o.inboxRetentionDays ?? 7;
+    if (days > 0) {
+      this.retentionTimer = setInterval(() => void this.pruneInbox(days), o.inboxRetentionIntervalMs ?? 3_600_000);
+      this.retentionTimer.unref();
+    }
+    this._status$.next('connected');
+    this.logger.log(`consumer ${o.consumerName} (group ${this.groupId}) reading ${o.topics.join(', ')} in ${o.mode ?? 'event'} mode`);
+  }
+
+  /** Deletes this consumer's inbox rows older than `days` (default: the configured retention). */
+  async pruneInbox(days = this.options.inboxRetentionDays ?? 7): Promise<number> {
+    try {
+      const n = await this.store.pruneInbox(days);
+      if (n > 0) this.logger.log(`pruned ${n} inbox rows older than ${days} days`);
+      return n;
+    } catch (error) {
+      this.logger.warn(`inbox pruning failed: ${(error as Error).message}`);
+      return 0;
+    }
+  }
+
+  /** Runs the handlers of one event: validated instance + context, in the event's trace
+   * context and outbox context, awaiting the whole Observable. */
+  private invoker(): HandlerInvoker {
+    return async (decoded, manager: EntityManager, attempt) => {
+      const e = decoded.envelope;
+      const entry = this.bindings.get(e.eventType);
+      if (!entry) throw new Error(`no handler for ${e.eventType}`); // decode already checked
+      const r = e.record;
+      const ctx = new LockstepContext(
+        {
+          eventId: e.eventId,
+          eventType: e.eventType,
+          aggregateId: e.aggregateId,
+          key: e.key,
+          headers: Object.freeze({ ...r.headers }),
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+          occurredAt: e.occurredAt,
+          attempt,
+        },
+        manager,
+      );
+      const traceContext = propagation.extract(ROOT_CONTEXT, r.headers);
+      const run = async (): Promise<void> => {
+        const result = await entry.handler(decoded.event, ctx);
+        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      };
+      await otelContext.with(traceContext, () =>
+        OutboxContext.run(
+          {
+            causationId: e.eventId,
+            correlationId: r.headers[LockstepHeader.correlationId] ?? e.eventId,
+            traceparent: r.headers[LockstepHeader.traceparent],
+            tracestate: r.headers[LockstepHeader.tracestate],
+          },
+          run,
+        ),
+      );
+    };
+  }
+
+  /** Stops fetching, lets in-flight events finish and commit, leaves the group. */
+  async close(): Promise<void> {
+    this._status$.next('closing');
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.retentionTimer = undefined;
+    try {
+      await this.source?.stop();
+    } catch (error) {
+      this.logger.warn(`stopping the Kafka consumer: ${(error as Error).message}`);
+    }
+    await this.sink?.close().catch(() => undefined);
+    this.source = undefined;
+    this.sink = undefined;
+    this._status$.next('disconnected');
+  }
+
+  on(): never {
+    throw new Error('LockstepServer has no events to listen to; use @OnEvent() handlers');
+  }
+
+  unwrap<T>(): T {
+    if (!this.processor) throw new Error('LockstepServer is not listening yet');
+    return this.processor as T;
+  }
+}
