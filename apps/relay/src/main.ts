@@ -17,7 +17,6 @@ async function main(): Promise<void> {
   const logger = new Logger('LockstepRelay');
   const { httpPort, ...options } = relayOptionsFromEnv();
   const app = await NestFactory.create(RelayAppModule.register(options), { logger: ['log', 'warn', 'error'] });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   const relay = app.get(Relay);
   relay.on('state', (from, to) => logger.log(`state ${from} -> ${to}`));
   relay.closed().catch(async (error: unknown) => {
@@ -26,6 +25,22 @@ async function main(): Promise<void> {
     await app.close().catch(() => undefined);
     process.exit(fenced ? EXIT_FENCED : EXIT_FATAL);
   });
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: stopping gracefully`);
+    // app.close() runs RelayModule's beforeApplicationShutdown: finish the Kafka tx, stop the binlog, release the lock.
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${(error as Error).message}`);
+        process.exit(EXIT_FATAL);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   if (httpPort > 0) await app.listen(httpPort, '0.0.0.0');
   else await app.init();
   logger.log(`relay "${relay.name}" up${httpPort > 0 ? `; GET /health and /metrics on :${httpPort}` : ''}`);

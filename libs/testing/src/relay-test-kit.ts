@@ -96,3 +96,4 @@ export function checkExactlyOnceInOrder(records: ReadRecord[], expectedIds: Set<
   }
   return { missing, duplicates, unexpected, outOfOrder };
 }
+export * from './relay-process.js';
