@@ -30,13 +30,14 @@ describe('migrations via the TypeORM CLI (real MariaDB)', () => {
     const c = await db.admin();
     try {
       const [tables] = (await c.query('SHOW TABLES')) as any;
-      expect((tables as Array<Record<string, string>>).map((t) => Object.values(t)[0]).sort()).toEqual([
+      // other features may add their own migrations: only Lockstep's core tables are asserted here
+      expect((tables as Array<Record<string, string>>).map((t) => Object.values(t)[0])).toEqual(expect.arrayContaining([
         'lockstep_consumer_offsets',
         'lockstep_inbox',
         'lockstep_migrations',
         'lockstep_outbox',
         'lockstep_relay_checkpoint',
-      ]);
+      ]));
     } finally {
       await c.end();
     }
