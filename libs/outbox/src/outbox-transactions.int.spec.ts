@@ -210,6 +210,56 @@ describe('outbox write side (real MariaDB)', () => {
     expect(await outboxRows(db)).toEqual([]);
   });
 
+  it('a rolled-back transaction gives the entity its events back, so a retried save writes them', async () => {
+    const order = Order.place('o-retry', 10);
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await manager.save(order);
+        expect(order.recordedEvents()).toEqual([]); // written inside the transaction
+        throw new Error('deadlock, say');
+      }),
+    ).rejects.toThrow('deadlock, say');
+    expect(order.recordedEvents()).toHaveLength(1);
+    await dataSource.transaction(async (manager) => {
+      await manager.save(order); // the retry
+    });
+    expect(order.recordedEvents()).toEqual([]);
+    expect((await orderRows(db)).map((r) => r.id)).toEqual(['o-retry']);
+    expect((await outboxRows(db)).map((r) => r.aggregate_id)).toEqual(['o-retry']);
+  });
+
+  it('savepoints: a rolled-back savepoint restores only its events; a released one belongs to the outer transaction', async () => {
+    const outer = Order.place('o-sp-outer', 1);
+    const rolledBack = Order.place('o-sp-rolled-back', 1);
+    const released = Order.place('o-sp-released', 1);
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await manager.save(outer);
+        await manager
+          .transaction(async (inner) => {
+            await inner.save(rolledBack);
+            throw new Error('inner fails');
+          })
+          .catch(() => undefined);
+        expect(rolledBack.recordedEvents()).toHaveLength(1); // its savepoint rolled back
+        expect(outer.recordedEvents()).toEqual([]); // still written in the open outer transaction
+        await manager.transaction(async (inner) => {
+          await inner.save(released);
+        });
+        expect(released.recordedEvents()).toEqual([]);
+        throw new Error('outer fails too');
+      }),
+    ).rejects.toThrow('outer fails too');
+    // the outer ROLLBACK undid everything, including the released savepoint
+    for (const order of [outer, rolledBack, released]) expect(order.recordedEvents()).toHaveLength(1);
+    expect(await outboxRows(db)).toEqual([]);
+    await dataSource.transaction(async (manager) => {
+      await manager.save([outer, released]);
+    });
+    expect((await outboxRows(db)).map((r) => r.aggregate_id).sort()).toEqual(['o-sp-outer', 'o-sp-released']);
+    expect(rolledBack.recordedEvents()).toHaveLength(1);
+  });
+
   it('byte-exact payloads: unicode (emoji, combining marks), big integers as strings, 1 MiB', async () => {
     const notes = [
       'Zoë 👩‍👩‍👧‍👦 🇯🇵 e\u0301 a\u030A \u202Eright-to-left\u202C \u0000 "q" \\ \n\t',

@@ -4,12 +4,15 @@ import type {
   QueryRunner,
   RemoveEvent,
   SoftRemoveEvent,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+  TransactionStartEvent,
   UpdateEvent,
 } from 'typeorm';
 import type { OutboxRecord } from './outbox-record.js';
 import type { OutboxWriter } from './outbox-writer.js';
 import { transactionalQueryRunner } from './outbox-transaction.js';
-import { pendingEventsOf, takePendingEvents } from './records-events.js';
+import { pendingEventsOf, restorePendingEvents, takePendingEvents } from './records-events.js';
 
 /**
  * Writes the events recorded on entities (RecordsEvents) into the outbox, through
@@ -22,6 +25,11 @@ import { pendingEventsOf, takePendingEvents } from './records-events.js';
  * - `after*` inserts the rows. Not `beforeTransactionCommit`: that also fires when a savepoint is
  *   released, and a savepoint rolled back later would then have leaked its events.
  *
+ * - Written events leave the entity, but only for good once the real COMMIT happened: if their
+ *   transaction (or the savepoint they were written in) rolls back, they are put back on the
+ *   entity, so retrying `save()` after a deadlock writes them again instead of committing the
+ *   domain row without its events.
+ *
  * Register one per DataSource: `dataSource.subscribers.push(new OutboxSubscriber(writer))`
  * (OutboxModule does this for you).
  */
@@ -29,7 +37,41 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
   /** Rows prepared in `before*`, reused in `after*` so each event is validated once. */
   private readonly prepared = new WeakMap<object, { events: readonly object[]; count: number; records: OutboxRecord[] }>();
 
+  /**
+   * Per connection, one frame per open transaction level (the transaction, then each savepoint):
+   * the entities whose events were written at that level, and those events.
+   */
+  private readonly levels = new WeakMap<QueryRunner, Array<Array<{ entity: object; events: object[] }>>>();
+
   constructor(private readonly writer: OutboxWriter) {}
+
+  afterTransactionStart(event: TransactionStartEvent): void {
+    const stack = this.levels.get(event.queryRunner);
+    if (stack) stack.push([]);
+    else this.levels.set(event.queryRunner, [[]]);
+  }
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    const stack = this.levels.get(event.queryRunner);
+    const done = stack?.pop();
+    if (!stack || !done) return;
+    // A released savepoint's writes now belong to the enclosing level; after the real COMMIT nothing is kept.
+    if (event.queryRunner.isTransactionActive && stack.length > 0) stack[stack.length - 1]!.push(...done);
+    else this.levels.delete(event.queryRunner);
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    const stack = this.levels.get(event.queryRunner);
+    if (!stack) return;
+    let undone: Array<{ entity: object; events: object[] }>;
+    if (event.queryRunner.isTransactionActive) {
+      undone = stack.pop() ?? []; // ROLLBACK TO SAVEPOINT: only that level's writes are gone
+    } else {
+      undone = stack.flat(); // ROLLBACK: everything written in the transaction is gone
+      this.levels.delete(event.queryRunner);
+    }
+    for (let i = undone.length - 1; i >= 0; i--) restorePendingEvents(undone[i]!.entity, undone[i]!.events);
+  }
 
   beforeInsert(event: InsertEvent<unknown>): Promise<void> | void {
     return this.check(event.entity, event.queryRunner, 'insert');
@@ -81,6 +123,10 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     const events = takePendingEvents(entity);
     const cached = this.prepared.get(entity);
     this.prepared.delete(entity);
+    const stack = this.levels.get(qr) ?? [];
+    if (stack.length === 0) this.levels.set(qr, stack); // transaction opened before this subscriber was attached
+    if (stack.length === 0) stack.push([]);
+    stack[stack.length - 1]!.push({ entity, events });
     if (cached && cached.events === events && cached.count === events.length) {
       await this.writer.insertWith(qr, cached.records);
     } else {

@@ -34,6 +34,15 @@ export function takePendingEvents(entity: object): object[] {
 }
 
 /**
+ * Puts events back in front of the entity's pending events: their transaction rolled back,
+ * so a retried save of the same entity must write them again.
+ */
+export function restorePendingEvents(entity: object, events: readonly object[]): void {
+  if (events.length === 0) return;
+  pending.set(entity, [...events, ...(pending.get(entity) ?? [])]);
+}
+
+/**
  * Base class for entities that record domain events. Inside a transaction, `repository.save()`
  * (insert, update) and `remove()` of the entity write its recorded events to the outbox in the
  * same transaction; outside one they fail with OutboxNotInTransactionError before any SQL runs.
