@@ -4,12 +4,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString } from '@lockstep/core';
 import type { TestDatabase } from '@lockstep/testing';
 import {
+  OutboxConfigurationError,
   OutboxContext,
   OutboxNotInTransactionError,
+  OutboxWriter,
   OutboxPayloadError,
   OutboxValidationError,
   recordEvent,
-  type OutboxWriter,
 } from '@lockstep/outbox';
 import {
   createOutboxTestDatabase,
@@ -258,6 +259,19 @@ describe('outbox write side (real MariaDB)', () => {
     });
     expect((await outboxRows(db)).map((r) => r.aggregate_id).sort()).toEqual(['o-sp-outer', 'o-sp-released']);
     expect(rolledBack.recordedEvents()).toHaveLength(1);
+  });
+
+  it('a missing outbox table fails the transaction with a typed error that says to run the migrations', async () => {
+    const missing = new OutboxWriter({ table: 'no_such_outbox' });
+    const error = await dataSource
+      .transaction(async (manager) => {
+        await manager.query("INSERT INTO orders VALUES ('o-missing', 'placed', 1)");
+        await missing.write(manager, new OrderPlaced('o-missing', 1));
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutboxConfigurationError);
+    expect((error as Error).message).toMatch(/no_such_outbox does not exist.*npm run migrate/s);
+    expect(await orderRows(db)).toEqual([]);
   });
 
   it('byte-exact payloads: unicode (emoji, combining marks), big integers as strings, 1 MiB', async () => {

@@ -147,12 +147,34 @@ export class OutboxWriter {
     for (const { sql, params } of this.insertStatements(records)) {
       const connection = (await queryRunner.connect()) as { promise?: () => { execute?: Function } } | undefined;
       const promised = typeof connection?.promise === 'function' ? connection.promise() : undefined;
-      if (promised && typeof promised.execute === 'function') {
-        await promised.execute(sql, params);
-      } else {
-        await queryRunner.query(sql, params);
+      try {
+        if (promised && typeof promised.execute === 'function') {
+          await promised.execute(sql, params);
+        } else {
+          await queryRunner.query(sql, params);
+        }
+      } catch (error) {
+        throw this.explain(error);
       }
     }
+  }
+
+  /** Turns the two set-up mistakes users hit first into errors that say what to do. */
+  private explain(error: unknown): unknown {
+    const errno = (error as { errno?: number; driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
+    if (errno === 1146) {
+      return new OutboxConfigurationError(
+        `the outbox table ${this.table} does not exist in this database`,
+        'run the Lockstep migrations (`npm run migrate`, or add `lockstepMigrations` to your DataSource), or set `table` to your outbox table',
+      );
+    }
+    if (errno === 1153) {
+      return new OutboxConfigurationError(
+        'an outbox INSERT is larger than the server accepts (max_allowed_packet)',
+        'raise the server\'s max_allowed_packet, or lower maxPayloadBytes / maxBytesPerStatement',
+      );
+    }
+    return error;
   }
 }
 
