@@ -1,0 +1,79 @@
+import ZongJi from '@vlasky/zongji';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import { kafkaBrokersFromEnv, type MysqlConnectionOptions } from '@lockstep/core';
+import { createTopics } from '@lockstep/testing';
+import { makePayload, AGGREGATE_TYPE, EVENT_TYPE } from './data.js';
+import { log } from './util.js';
+
+/** Limit 1: @vlasky/zongji decoding the backlog's outbox rows alone (no Kafka). Rows/s. */
+export async function zongjiDecodeRate(db: MysqlConnectionOptions & { name: string }, table: string, startGtid: string, rows: number, serverId: number): Promise<number> {
+  const zongji = new ZongJi({ ...db, dateStrings: true }) as unknown as {
+    on(e: string, h: (...a: never[]) => void): void;
+    start(o: Record<string, unknown>): void;
+    stop(): void;
+  };
+  let count = 0;
+  const start = performance.now();
+  let end = 0;
+  let stopping = false;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`zongji decoded only ${count}/${rows} rows in 300 s`)), 300_000);
+    zongji.on('binlog', ((event: { getEventName(): string; rows?: unknown[]; tableMap?: Record<number, { tableName: string }>; tableId?: number }) => {
+      if (event.getEventName() !== 'writerows') return;
+      if (event.tableMap?.[event.tableId ?? -1]?.tableName !== table) return;
+      count += event.rows?.length ?? 0;
+      if (count >= rows && !end) {
+        end = performance.now();
+        clearTimeout(timer);
+        resolve();
+      }
+    }) as never);
+    zongji.on('error', ((e: Error) => {
+      if (!stopping) reject(e);
+    }) as never);
+    zongji.start({ serverId, gtidSet: startGtid, includeEvents: ['tablemap', 'writerows'], includeSchema: { [db.name]: [table] } });
+  });
+  stopping = true;
+  zongji.stop();
+  return rows / ((end - start) / 1000);
+}
+
+export const KAFKA_LIMIT_BATCH = 1000;
+export const KAFKA_LIMIT_RETRY_MS = 20;
+
+/**
+ * Limit 2: kafkajs transactional produce alone (no DB): same-size records, KAFKA_LIMIT_BATCH per
+ * transaction, one transaction at a time. `retry.initialRetryTime` is lowered because Kafka 4 answers
+ * CONCURRENT_TRANSACTIONS to a transaction begun right after the previous commit and kafkajs would
+ * wait its default 300 ms before retrying.
+ */
+export async function kafkaTxProduceRate(topic: string, records: number, size: number, partitions: number): Promise<number> {
+  await createTopics([topic], { partitions });
+  const kafka = new Kafka({
+    clientId: 'bench-limit',
+    brokers: kafkaBrokersFromEnv(),
+    logLevel: logLevel.NOTHING,
+    retry: { initialRetryTime: KAFKA_LIMIT_RETRY_MS, retries: 20 },
+  });
+  const producer = kafka.producer({ transactionalId: `bench-limit-${topic}`, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const value = makePayload('00000000-0000-7000-8000-000000000000', 0, 0, size);
+  const batch: Message[] = Array.from({ length: KAFKA_LIMIT_BATCH }, (_, i) => ({
+    key: `agg-${i % 8}-${i % 125}`,
+    value,
+    headers: { 'lockstep-id': '00000000-0000-7000-8000-000000000000', 'lockstep-type': EVENT_TYPE, 'lockstep-aggregate-type': AGGREGATE_TYPE },
+  }));
+  const start = performance.now();
+  try {
+    for (let sent = 0; sent < records; sent += KAFKA_LIMIT_BATCH) {
+      const tx = await producer.transaction();
+      await tx.send({ topic, acks: -1, messages: batch.slice(0, Math.min(KAFKA_LIMIT_BATCH, records - sent)) });
+      await tx.commit();
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  const rate = records / ((performance.now() - start) / 1000);
+  log(`kafka transactional produce: ${Math.round(rate)} records/s (${size} B)`);
+  return rate;
+}

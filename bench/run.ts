@@ -1,0 +1,560 @@
+/**
+ * `npm run bench` (scripts/bench.sh): Lockstep's relay against Debezium, a polling outbox relay
+ * and the machine's own limits, on the same MariaDB, the same broker and the same outbox rows.
+ * Prints markdown tables, writes bench/results/<date>-<mode>.{md,json} and SVG plots.
+ * Method and caveats: docs/benchmarks.md.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaBrokersFromEnv, outboxTableDdl, relayCheckpointTableDdl } from '@lockstep/core';
+import { createTestDatabase, createTopics, type TestDatabase } from '@lockstep/testing';
+import { writeBacklog, writeLive, writeMarker, type WrittenEvent } from './lib/data.js';
+import { kafkaTxProduceRate, zongjiDecodeRate, KAFKA_LIMIT_BATCH, KAFKA_LIMIT_RETRY_MS } from './lib/limits.js';
+import { describeMachine } from './lib/machine.js';
+import type { RunningProcess } from './lib/proc.js';
+import { BenchReader } from './lib/reader.js';
+import { groupedBarChart } from './lib/svg.js';
+import { fmt, fmtSpread, log, nowUs, percentile, sleep, spread, type Spread } from './lib/util.js';
+import { debeziumAdapter } from './systems/debezium.js';
+import { lockstepAdapter, lockstepNoTxAdapter, TOPIC_PARTITIONS } from './systems/lockstep.js';
+import { pollingAdapter } from './systems/polling.js';
+import type { RunConfig, SystemAdapter } from './systems/types.js';
+
+// ---------------------------------------------------------------- settings
+
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(`--${name}`);
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+};
+const quick = flag('quick');
+const mode = quick ? 'quick' : 'full';
+
+interface SizeCase {
+  label: string;
+  bytes: number;
+  events: number;
+  runs: number;
+}
+
+const SIZES: SizeCase[] = quick
+  ? [{ label: '500 B', bytes: 500, events: 2_000, runs: 1 }]
+  : [
+      { label: '500 B', bytes: 500, events: 200_000, runs: 3 },
+      { label: '100 B', bytes: 100, events: 100_000, runs: 1 },
+      { label: '10 KB', bytes: 10_240, events: 20_000, runs: 1 },
+    ];
+const LIVE = {
+  bytes: 500,
+  rates: [200, 1000, 0] as number[], // 0 = as fast as 8 connections go
+  seconds: quick ? 3 : 8,
+  runs: quick ? 1 : Number(opt('live-runs') ?? 2),
+};
+const RUNS = opt('runs') ? Number(opt('runs')) : undefined;
+const ONLY = opt('systems')?.split(',');
+const SKIP_LIVE = flag('no-live');
+const KEEP = flag('keep');
+
+const ALL_SYSTEMS: SystemAdapter[] = [lockstepAdapter, lockstepNoTxAdapter, debeziumAdapter, pollingAdapter];
+const OUTBOX_TABLE = 'lockstep_outbox';
+const resultsDir = 'bench/results';
+const workRoot = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
+let serverIdSeq = 600_000 + Math.floor(Math.random() * 100_000) * 10;
+
+// ---------------------------------------------------------------- result types
+
+interface CatchupResult {
+  run: number;
+  ok: boolean;
+  note?: string;
+  events: number;
+  seen: number;
+  steadyEventsPerSec: number;
+  wallEventsPerSec: number;
+  firstEventSec: number;
+  cpuSec: number;
+  cpuUsPerEvent: number;
+  peakRssMiB: number;
+  missing: number;
+  duplicates: number;
+  orderViolations: number;
+}
+
+interface LiveResult {
+  run: number;
+  rate: number;
+  ok: boolean;
+  note?: string;
+  written: number;
+  achievedTxPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  missing: number;
+  duplicates: number;
+}
+
+interface Limits {
+  dbTxPerSec: number;
+  zongjiRowsPerSec: number;
+  kafkaRecordsPerSec: number;
+}
+
+const catchup = new Map<string, Map<string, CatchupResult[]>>(); // size label -> system -> runs
+const live = new Map<number, Map<string, LiveResult[]>>(); // rate -> system -> runs
+const limits = new Map<string, Limits>();
+const skipped = new Map<string, string>();
+const failures: string[] = [];
+
+function push<K, V>(m: Map<K, Map<string, V[]>>, k: K, sys: string, v: V): void {
+  let inner = m.get(k);
+  if (!inner) m.set(k, (inner = new Map()));
+  let list = inner.get(sys);
+  if (!list) inner.set(sys, (list = []));
+  list.push(v);
+}
+
+// ---------------------------------------------------------------- helpers
+
+async function gtidNow(db: TestDatabase): Promise<string> {
+  const c = await db.admin();
+  try {
+    const [rows] = (await c.query('SELECT @@gtid_binlog_pos AS g')) as unknown as [Array<{ g: string }>];
+    return rows[0]!.g;
+  } finally {
+    await c.end();
+  }
+}
+
+async function deleteTopics(prefix: string): Promise<void> {
+  if (KEEP) return;
+  const admin = new Kafka({ clientId: 'bench-admin', brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    if (topics.length) await admin.deleteTopics({ topics });
+  } catch (error) {
+    log(`could not delete topics ${prefix}.*: ${(error as Error).message}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+function runConfig(db: TestDatabase, sys: SystemAdapter, tag: string, startGtid: string, m: 'catchup' | 'live'): RunConfig {
+  const runId = `${tag}-${sys.id}-${Math.random().toString(16).slice(2, 8)}`.replace(/[^A-Za-z0-9_-]/g, '');
+  const workDir = join(workRoot, runId);
+  mkdirSync(workDir, { recursive: true });
+  return {
+    runId,
+    db: { ...db.options, name: db.name },
+    table: OUTBOX_TABLE,
+    topicPrefix: `lsb.${runId}`,
+    startGtid,
+    workDir,
+    serverId: serverIdSeq++,
+    mode: m,
+  };
+}
+
+async function newBenchDatabase(tag: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(`bench_${tag}`);
+  const c = await db.admin();
+  try {
+    await c.query(outboxTableDdl(OUTBOX_TABLE));
+    await c.query(relayCheckpointTableDdl());
+  } finally {
+    await c.end();
+  }
+  return db;
+}
+
+/** Watches a started system: CPU at the first event, early exit. */
+async function watchUntil(reader: BenchReader, proc: RunningProcess, predicate: () => boolean, timeoutMs: number): Promise<{ done: boolean; cpuAtFirst: number; exited: boolean }> {
+  let exited = false;
+  void proc.exited.then(() => {
+    exited = true;
+  });
+  let cpuAtFirst = NaN;
+  const timer = setInterval(() => {
+    if (Number.isNaN(cpuAtFirst) && reader.count > 0) cpuAtFirst = proc.sample().cpu;
+  }, 50);
+  try {
+    const done = await reader.waitUntil(() => predicate() || exited, timeoutMs);
+    return { done: done && predicate(), cpuAtFirst, exited };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+// ---------------------------------------------------------------- scenarios
+
+async function catchupRun(db: TestDatabase, sys: SystemAdapter, size: SizeCase, run: number, startGtid: string, events: WrittenEvent[]): Promise<void> {
+  const config = runConfig(db, sys, `c${size.bytes}r${run}`, startGtid, 'catchup');
+  const topic = `${config.topicPrefix}.bench`;
+  await createTopics([topic], { partitions: TOPIC_PARTITIONS });
+  await sys.prepare?.(config);
+  const reader = new BenchReader(topic);
+  reader.expect(events);
+  await reader.start();
+  const n = events.length;
+  log(`catch-up ${size.label} run ${run}: ${sys.id} (${n} events waiting)`);
+  const t0 = nowUs();
+  const proc = await sys.start(config);
+  let result: CatchupResult;
+  try {
+    const w = await watchUntil(reader, proc, () => reader.count >= n, 60_000 + n / 2);
+    const atLast = proc.sample();
+    await sleep(1000); // late duplicates
+    const steadySec = (reader.lastAtUs - reader.firstAtUs) / 1e6;
+    result = {
+      run,
+      ok: w.done,
+      note: w.done ? undefined : w.exited ? `process exited early (log: ${config.workDir})` : `timed out with ${reader.count}/${n} (log: ${config.workDir})`,
+      events: n,
+      seen: reader.count,
+      steadyEventsPerSec: w.done && steadySec > 0 ? (n - 1) / steadySec : NaN,
+      wallEventsPerSec: w.done ? n / ((reader.lastAtUs - t0) / 1e6) : NaN,
+      firstEventSec: reader.firstAtUs ? (reader.firstAtUs - t0) / 1e6 : NaN,
+      cpuSec: atLast.cpu,
+      cpuUsPerEvent: w.done ? ((atLast.cpu - w.cpuAtFirst) * 1e6) / n : NaN,
+      peakRssMiB: proc.sample().rss,
+      missing: reader.missing(),
+      duplicates: reader.duplicates,
+      orderViolations: reader.orderViolations,
+    };
+  } finally {
+    await proc.stop();
+    await reader.stop();
+  }
+  if (!result.ok) failures.push(`catch-up ${size.label} ${sys.id} run ${run}: ${result.note}`);
+  log(
+    `  ${sys.id}: ${fmt(result.steadyEventsPerSec)} ev/s steady, ${fmt(result.wallEventsPerSec)} incl. start, first after ${fmt(result.firstEventSec, 2)} s, ` +
+      `cpu ${fmt(result.cpuSec, 1)} s, rss ${fmt(result.peakRssMiB)} MiB, missing ${result.missing}, dup ${result.duplicates}, order ${result.orderViolations}`,
+  );
+  push(catchup, size.label, sys.id, result);
+  await deleteTopics(config.topicPrefix);
+}
+
+async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promise<void> {
+  const config = runConfig(db, sys, `live-r${run}`, await gtidNow(db), 'live');
+  const topic = `${config.topicPrefix}.bench`;
+  const table = sys.writeTable?.(config) ?? config.table;
+  await createTopics([topic], { partitions: TOPIC_PARTITIONS });
+  await sys.prepare?.(config);
+  const reader = new BenchReader(topic);
+  await reader.start();
+  log(`live run ${run}: ${sys.id}`);
+  const proc = await sys.start(config);
+  try {
+    // Ready = a marker row written now has come through.
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const marker = await writeMarker(config.db, table, LIVE.bytes);
+      if (await reader.waitUntil(() => reader.hasMarker(marker), 1000)) break;
+      if (Date.now() > deadline) throw new Error(`${sys.id} never became ready (log: ${config.workDir})`);
+    }
+    let offset = 0;
+    for (const rate of LIVE.rates) {
+      const ids: string[] = [];
+      const dupBefore = reader.duplicates;
+      const connections = rate === 0 ? 8 : rate <= 200 ? 2 : 4;
+      const w = await writeLive(config.db, table, {
+        rate,
+        seconds: LIVE.seconds,
+        size: LIVE.bytes,
+        connections,
+        offset,
+        onWritten: (e) => {
+          reader.expectOne(e);
+          ids.push(e.eventId);
+        },
+      });
+      offset += connections;
+      const idSet = new Set(ids);
+      const all = await reader.waitUntil(() => reader.latenciesMs(idSet).length >= ids.length, 90_000);
+      await sleep(300);
+      const lat = reader.latenciesMs(ids);
+      const r: LiveResult = {
+        run,
+        rate,
+        ok: all,
+        note: all ? undefined : `only ${lat.length}/${ids.length} arrived`,
+        written: w.written,
+        achievedTxPerSec: w.achievedTxPerSecond,
+        p50: percentile(lat, 50),
+        p99: percentile(lat, 99),
+        max: lat.length ? lat[lat.length - 1]! : NaN,
+        missing: ids.length - lat.length,
+        duplicates: reader.duplicates - dupBefore,
+      };
+      if (!r.ok) failures.push(`live ${rateLabel(rate)} ${sys.id} run ${run}: ${r.note}`);
+      log(`  ${sys.id} @ ${rateLabel(rate)}: ${fmt(r.achievedTxPerSec)} tx/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, missing ${r.missing}, dup ${r.duplicates}`);
+      push(live, rate, sys.id, r);
+    }
+  } finally {
+    await proc.stop();
+    await reader.stop();
+    await deleteTopics(config.topicPrefix);
+  }
+}
+
+const rateLabel = (rate: number): string => (rate === 0 ? 'max' : `${rate} tx/s`);
+
+// ---------------------------------------------------------------- report
+
+function ratioSpread(sysRuns: Array<{ run: number }>, baseRuns: Array<{ run: number }>, pick: (r: never) => number, extra?: (r: never) => string): Spread {
+  const ratios: number[] = [];
+  for (const r of sysRuns) {
+    const b = baseRuns.find((x) => x.run === r.run && (!extra || extra(x as never) === extra(r as never)));
+    if (b) ratios.push(pick(r as never) / pick(b as never));
+  }
+  return spread(ratios);
+}
+
+function report(systems: SystemAdapter[], machine: Record<string, string>, startedAt: Date, seconds: number): string {
+  const lines: string[] = [];
+  const p = (s = ''): void => {
+    lines.push(s);
+  };
+  p(`# Lockstep benchmark — ${mode} run, ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+  p();
+  p(`Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (${argv.join(' ') || 'no options'}); took ${fmt(seconds / 60, 1)} min.`);
+  p('Method: docs/benchmarks.md. Figures are medians over runs with (min–max); ratios to Lockstep are computed run by run (same run index) and then summarised the same way. Higher events/s is better; lower latency/CPU/RSS is better.');
+  p();
+  p('## Machine and versions');
+  p();
+  p('| | |');
+  p('|---|---|');
+  for (const [k, v] of Object.entries(machine)) p(`| ${k} | ${v} |`);
+  p();
+  p('## Systems and settings');
+  p();
+  for (const s of systems) {
+    p(`- **${s.id}** — ${s.label}; ${s.guarantee}.${skipped.has(s.id) ? ` **Skipped: ${skipped.get(s.id)}**` : ''}`);
+    for (const [k, v] of Object.entries(s.describe())) p(`  - ${k}: ${v}`);
+  }
+  p(`- **limits** — DB: the backlog's own write, single-row autocommit INSERTs on 8 connections; zongji: @vlasky/zongji decoding the backlog's write-rows events from the pre-backlog GTID, no Kafka; Kafka: kafkajs transactional producer alone, ${KAFKA_LIMIT_BATCH} records per transaction, retry.initialRetryTime=${KAFKA_LIMIT_RETRY_MS} ms, ${TOPIC_PARTITIONS} partitions.`);
+  p(`- Event topic: \`<prefix>.bench\`, ${TOPIC_PARTITIONS} partitions, replication 1; keys = aggregate ids (1,000 aggregates), payload JSON of the stated size.`);
+  p();
+  p('## Machine limits');
+  p();
+  p('| payload | events | DB commits/s (8 conns, 1 row/tx) | zongji decode rows/s | kafkajs txn produce records/s | L = lowest |');
+  p('|---|---|---|---|---|---|');
+  for (const size of SIZES) {
+    const l = limits.get(size.label);
+    if (!l) continue;
+    const L = Math.min(l.dbTxPerSec, l.zongjiRowsPerSec, l.kafkaRecordsPerSec);
+    p(`| ${size.label} | ${fmt(size.events)} | ${fmt(l.dbTxPerSec)} | ${fmt(l.zongjiRowsPerSec)} | ${fmt(l.kafkaRecordsPerSec)} | ${fmt(L)} |`);
+  }
+  p();
+  p('## Catch-up (backlog committed before the system starts)');
+  p();
+  p('"steady" = events / (last − first event read_committed-visible); "incl. start" = events / (last visible − process spawn); "first event" = spawn → first event visible (restart time with a backlog waiting). CPU = the process\'s utime+stime until the last event; CPU/event over first→last.');
+  for (const size of SIZES) {
+    const bySys = catchup.get(size.label);
+    if (!bySys) continue;
+    const l = limits.get(size.label);
+    const L = l ? Math.min(l.dbTxPerSec, l.zongjiRowsPerSec, l.kafkaRecordsPerSec) : NaN;
+    const base = bySys.get('lockstep') ?? [];
+    p();
+    p(`### ${size.label} payload, ${fmt(size.events)} events, ${size.runs} run(s)`);
+    p();
+    p('| system | events/s steady | % of L | × Lockstep | events/s incl. start | first event (s) | CPU s | CPU µs/event | peak RSS MiB | missing | duplicates | key-order violations |');
+    p('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const s of systems) {
+      const rs = bySys.get(s.id);
+      if (!rs) continue;
+      const sp = (f: (r: CatchupResult) => number): Spread => spread(rs.map(f));
+      const steady = sp((r) => r.steadyEventsPerSec);
+      const ratio = s.id === 'lockstep' ? '1' : fmtSpread(ratioSpread(rs, base, (r: CatchupResult) => r.steadyEventsPerSec), 2);
+      const sum = (f: (r: CatchupResult) => number): number => rs.reduce((a, r) => a + f(r), 0);
+      p(
+        `| ${s.id} | ${fmtSpread(steady)} | ${fmt((steady.median / L) * 100)}% | ${ratio} | ${fmtSpread(sp((r) => r.wallEventsPerSec))} | ${fmtSpread(sp((r) => r.firstEventSec), 2)} | ` +
+          `${fmtSpread(sp((r) => r.cpuSec), 1)} | ${fmtSpread(sp((r) => r.cpuUsPerEvent), 1)} | ${fmtSpread(sp((r) => r.peakRssMiB))} | ${sum((r) => r.missing)} | ${sum((r) => r.duplicates)} | ${sum((r) => r.orderViolations)} |`,
+      );
+    }
+  }
+  if (live.size) {
+    p();
+    p(`## Live (writers at a fixed rate, ${LIVE.bytes} B payload, ${LIVE.seconds} s per rate, ${LIVE.runs} run(s))`);
+    p();
+    p('Latency = reader receive time − writer clock just before the single-row autocommit INSERT, both in the harness process; the reader is a kafkajs consumer with readUncommitted=false.');
+    p();
+    p('| rate | system | achieved tx/s | p50 ms | p99 ms | max ms | p99 × Lockstep | missing | duplicates |');
+    p('|---|---|---|---|---|---|---|---|---|');
+    for (const rate of LIVE.rates) {
+      const bySys = live.get(rate);
+      if (!bySys) continue;
+      const base = bySys.get('lockstep') ?? [];
+      for (const s of systems) {
+        const rs = bySys.get(s.id);
+        if (!rs) continue;
+        const sp = (f: (r: LiveResult) => number): Spread => spread(rs.map(f));
+        const ratio = s.id === 'lockstep' ? '1' : fmtSpread(ratioSpread(rs, base, (r: LiveResult) => r.p99), 2);
+        p(
+          `| ${rateLabel(rate)} | ${s.id} | ${fmtSpread(sp((r) => r.achievedTxPerSec))} | ${fmtSpread(sp((r) => r.p50), 1)} | ${fmtSpread(sp((r) => r.p99), 1)} | ${fmtSpread(sp((r) => r.max), 1)} | ${ratio} | ` +
+            `${rs.reduce((a, r) => a + r.missing, 0)} | ${rs.reduce((a, r) => a + r.duplicates, 0)} |`,
+        );
+      }
+    }
+  }
+  p();
+  p('## Problems in this run');
+  p();
+  if (!failures.length && !skipped.size) p('None.');
+  for (const [id, why] of skipped) p(`- ${id} skipped: ${why}`);
+  for (const f of failures) p(`- ${f}`);
+  p();
+  return lines.join('\n');
+}
+
+function plots(systems: SystemAdapter[], stem: string): string[] {
+  const files: string[] = [];
+  const ids = systems.filter((s) => !skipped.has(s.id)).map((s) => s.id);
+  const sizes = SIZES.filter((s) => catchup.has(s.label));
+  if (sizes.length) {
+    const svg = groupedBarChart({
+      title: `Catch-up throughput (events/s, median; whiskers min–max) — ${mode}`,
+      yLabel: 'events/s read_committed-visible',
+      groups: sizes.map((s) => `${s.label}, ${fmt(s.events)} events`),
+      series: ids.map((id) => {
+        const per = sizes.map((s) => spread((catchup.get(s.label)?.get(id) ?? []).map((r) => r.steadyEventsPerSec)));
+        return { name: id, values: per.map((x) => x.median), ranges: per.map((x) => (x.n ? [x.min, x.max] as [number, number] : null)) };
+      }),
+    });
+    writeFileSync(`${stem}-catchup.svg`, svg);
+    files.push(`${stem}-catchup.svg`);
+  }
+  if (live.size) {
+    const rates = LIVE.rates.filter((r) => live.has(r));
+    const svg = groupedBarChart({
+      title: `Live commit → read_committed latency p99 (ms, log scale) — ${mode}`,
+      yLabel: 'p99 latency ms',
+      log: true,
+      groups: rates.map(rateLabel),
+      series: ids.map((id) => {
+        const per = rates.map((r) => spread((live.get(r)?.get(id) ?? []).map((x) => x.p99)));
+        return { name: id, values: per.map((x) => x.median), ranges: per.map((x) => (x.n ? [x.min, x.max] as [number, number] : null)) };
+      }),
+    });
+    writeFileSync(`${stem}-latency.svg`, svg);
+    files.push(`${stem}-latency.svg`);
+  }
+  return files;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const machine = describeMachine();
+  const systems = ALL_SYSTEMS.filter((s) => !ONLY || ONLY.includes(s.id));
+  for (const s of systems) {
+    const why = await s.available();
+    if (why) {
+      skipped.set(s.id, why);
+      log(`SKIP ${s.id}: ${why}`);
+    }
+  }
+  const active = systems.filter((s) => !skipped.has(s.id));
+  const dbs: TestDatabase[] = [];
+  try {
+    for (const size of SIZES) {
+      const runs = RUNS ?? size.runs;
+      const db = await newBenchDatabase(`${size.bytes}`);
+      dbs.push(db);
+      const prime = (await gtidNow(db)) ;
+      for (const s of active) {
+        if (!s.beforeBacklog) continue;
+        log(`${s.id}: recording its start position before the ${size.label} backlog`);
+        try {
+          await s.beforeBacklog(runConfig(db, s, `prime${size.bytes}`, prime, 'catchup'));
+        } catch (error) {
+          skipped.set(s.id, `could not prepare: ${(error as Error).message}`);
+          log(`SKIP ${s.id}: ${(error as Error).message}`);
+        }
+      }
+      const startGtid = await gtidNow(db);
+      log(`writing the ${size.label} backlog: ${fmt(size.events)} single-row transactions on 8 connections`);
+      const backlog = await writeBacklog(db.options, OUTBOX_TABLE, size.events, size.bytes, 8);
+      log(`  ${fmt(backlog.txPerSecond)} commits/s`);
+      const zongji = await zongjiDecodeRate({ ...db.options, name: db.name }, OUTBOX_TABLE, startGtid, size.events, serverIdSeq++);
+      log(`  zongji decode: ${fmt(zongji)} rows/s`);
+      const limitPrefix = `lsb.limit${size.bytes}-${Math.random().toString(16).slice(2, 8)}`;
+      const kafka = await kafkaTxProduceRate(`${limitPrefix}.bench`, size.events, size.bytes, TOPIC_PARTITIONS);
+      await deleteTopics(limitPrefix);
+      limits.set(size.label, { dbTxPerSec: backlog.txPerSecond, zongjiRowsPerSec: zongji, kafkaRecordsPerSec: kafka });
+      for (let run = 1; run <= runs; run++) {
+        // Rotate the order so no system always runs first (cold caches) or last.
+        const order = active.filter((s) => !skipped.has(s.id));
+        const rotated = order.map((_, i) => order[(i + run - 1) % order.length]!);
+        for (const s of rotated) {
+          try {
+            await catchupRun(db, s, size, run, startGtid, backlog.events);
+          } catch (error) {
+            failures.push(`catch-up ${size.label} ${s.id} run ${run}: ${(error as Error).message}`);
+            log(`FAIL ${s.id}: ${(error as Error).stack}`);
+          }
+        }
+      }
+    }
+    if (!SKIP_LIVE) {
+      const db = await newBenchDatabase('live');
+      dbs.push(db);
+      for (let run = 1; run <= (RUNS ?? LIVE.runs); run++) {
+        const order = active.filter((s) => !skipped.has(s.id));
+        const rotated = order.map((_, i) => order[(i + run - 1) % order.length]!);
+        for (const s of rotated) {
+          try {
+            await liveRun(db, s, run);
+          } catch (error) {
+            failures.push(`live ${s.id} run ${run}: ${(error as Error).message}`);
+            log(`FAIL ${s.id}: ${(error as Error).stack}`);
+          }
+        }
+      }
+    }
+  } finally {
+    if (!KEEP) for (const db of dbs) await db.drop().catch(() => undefined);
+  }
+  const seconds = (Date.now() - startedAt.getTime()) / 1000;
+  mkdirSync(resultsDir, { recursive: true });
+  const stem = `${resultsDir}/${startedAt.toISOString().slice(0, 10)}-${mode}`;
+  const md = report(systems, machine, startedAt, seconds);
+  const svgs = plots(systems, stem);
+  const mdWithPlots = md + (svgs.length ? `\n## Plots\n\n${svgs.map((f) => `![${f}](${f.split('/').pop()})`).join('\n\n')}\n` : '');
+  writeFileSync(`${stem}.md`, mdWithPlots);
+  writeFileSync(
+    `${stem}.json`,
+    JSON.stringify(
+      {
+        mode,
+        startedAt,
+        seconds,
+        argv,
+        machine,
+        systems: systems.map((s) => ({ id: s.id, label: s.label, guarantee: s.guarantee, settings: s.describe(), skipped: skipped.get(s.id) ?? null })),
+        limits: Object.fromEntries(limits),
+        catchup: Object.fromEntries([...catchup].map(([k, v]) => [k, Object.fromEntries(v)])),
+        live: Object.fromEntries([...live].map(([k, v]) => [rateLabel(k), Object.fromEntries(v)])),
+        failures,
+      },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(`${mdWithPlots}\n`);
+  log(`wrote ${stem}.md, ${stem}.json${svgs.length ? `, ${svgs.join(', ')}` : ''} (work dir ${workRoot})`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    log(`bench failed: ${(error as Error).stack}`);
+    process.exit(1);
+  },
+);
