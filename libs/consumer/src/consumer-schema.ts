@@ -33,7 +33,7 @@ export function deadLettersTableDdl(table = DEFAULT_DEAD_LETTERS_TABLE): string 
   event_id BINARY(16) NOT NULL,
   topic VARCHAR(249) NOT NULL,
   partition_id INT NOT NULL,
-  offset BIGINT NOT NULL,
+  record_offset BIGINT NOT NULL,
   reason VARCHAR(64) NOT NULL,
   dead_lettered_at DATETIME(6) NOT NULL,
   PRIMARY KEY (consumer, event_id),

@@ -115,9 +115,9 @@ export class ConsumerStore {
         d.eventId,
       ]);
       await qr.query(
-        `INSERT INTO ${this.t.deadLetters} (consumer, event_id, topic, partition_id, offset, reason, dead_lettered_at)
+        `INSERT INTO ${this.t.deadLetters} (consumer, event_id, topic, partition_id, record_offset, reason, dead_lettered_at)
          VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))
-         ON DUPLICATE KEY UPDATE topic = VALUES(topic), partition_id = VALUES(partition_id), offset = VALUES(offset),
+         ON DUPLICATE KEY UPDATE topic = VALUES(topic), partition_id = VALUES(partition_id), record_offset = VALUES(record_offset),
            reason = VALUES(reason), dead_lettered_at = VALUES(dead_lettered_at)`,
         [this.consumer, d.eventId, d.topic, d.partition, d.offset, d.reason],
       );

@@ -1,5 +1,5 @@
 import { applyDecorators, UseFilters, type Type } from '@nestjs/common';
-import { EventPattern } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { getOutboxEventMetadata } from '@lockstep/outbox';
 import { LOCKSTEP_HANDLER_EXTRAS, LOCKSTEP_TRANSPORT } from './consumer.constants.js';
 import { NotAnEventClassError } from './consumer.errors.js';
@@ -15,6 +15,8 @@ export interface LockstepHandlerBinding {
 }
 
 const failureFilter = new HandlerFailureFilter();
+// Nest's metadata key for handler parameters (`@nestjs/common` ROUTE_ARGS_METADATA).
+const ROUTE_ARGS_METADATA = '__routeArguments__';
 
 /**
  * Handles events of `eventClass` (an `@OutboxEvent()` class) in a `@Controller()`:
@@ -47,6 +49,13 @@ export function OnEvent<T extends object>(eventClass: Type<T>) {
       className: target.constructor.name,
       methodName: String(methodName),
     };
+    // Nest 12 passes an RPC handler only its payload unless parameters are decorated: with no
+    // @Payload()/@Ctx() of the author's own, give the documented (event, ctx) signature.
+    // Parameter decorators run before method decorators, so an explicit choice is visible here.
+    if (!Reflect.getMetadata(ROUTE_ARGS_METADATA, target.constructor, methodName)) {
+      Payload()(target, methodName, 0);
+      Ctx()(target, methodName, 1);
+    }
     const pattern = EventPattern<string>(metadata.type, LOCKSTEP_TRANSPORT, { [LOCKSTEP_HANDLER_EXTRAS]: binding }) as MethodDecorator;
     applyDecorators(pattern, UseFilters(failureFilter))(target, methodName, descriptor);
   };
