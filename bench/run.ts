@@ -51,8 +51,8 @@ const SIZES: SizeCase[] = quick
 const LIVE = {
   bytes: 500,
   rates: [200, 1000, 0] as number[], // 0 = as fast as 8 connections go
-  seconds: quick ? 3 : 8,
-  runs: quick ? 1 : Number(opt('live-runs') ?? 2),
+  seconds: quick ? 3 : 6,
+  runs: quick ? 1 : Number(opt('live-runs') ?? 3),
 };
 const RUNS = opt('runs') ? Number(opt('runs')) : undefined;
 const ONLY = opt('systems')?.split(',');
