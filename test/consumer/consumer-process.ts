@@ -14,10 +14,10 @@ export interface ConsumerProcess {
 }
 
 /** The fixture consumer (`fixtures/consumer.main.ts`) as a real child process. */
-export function spawnConsumer(env: { dbUrl: string; topic: string; consumer: string; mode: 'event' | 'batch' }): ConsumerProcess {
+export function spawnConsumer(env: { dbUrl: string; topic: string; consumer: string; mode: 'event' | 'batch'; instance?: string }): ConsumerProcess {
   const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', MAIN], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env: { ...process.env, LS_DB_URL: env.dbUrl, LS_TOPIC: env.topic, LS_CONSUMER: env.consumer, LS_MODE: env.mode },
+    env: { ...process.env, LS_DB_URL: env.dbUrl, LS_TOPIC: env.topic, LS_CONSUMER: env.consumer, LS_MODE: env.mode, LS_INSTANCE: env.instance ?? 'child' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
