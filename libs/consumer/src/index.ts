@@ -12,3 +12,4 @@ export * from './backoff.js';
 export type { ConsumerTables } from './consumer-store.js';
 export type { ConsumedRecord, DeadLetterReason } from './record-decoder.js';
 export type { DeadLetterSink, OutgoingRecord, PartitionBatch, RecordSource } from './kafka.port.js';
+export * from './dead-letter-redrive.js';
