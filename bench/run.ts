@@ -12,7 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { kafkaBrokersFromEnv, outboxTableDdl, relayCheckpointTableDdl } from '@lockstep/core';
 import { createTestDatabase, createTopics, type TestDatabase } from '@lockstep/testing';
 import { writeBacklog, writeLive, writeMarker, type WrittenEvent } from './lib/data.js';
-import { kafkaTxProduceRate, zongjiDecodeRate, KAFKA_LIMIT_BATCH, KAFKA_LIMIT_RETRY_MS } from './lib/limits.js';
+import { kafkaLimitBatch, kafkaTxProduceRate, zongjiDecodeRate, KAFKA_LIMIT_BATCH, KAFKA_LIMIT_BATCH_BYTES, KAFKA_LIMIT_RETRY_MS } from './lib/limits.js';
 import { describeMachine } from './lib/machine.js';
 import type { RunningProcess } from './lib/proc.js';
 import { BenchReader } from './lib/reader.js';
@@ -45,8 +45,8 @@ const SIZES: SizeCase[] = quick
   ? [{ label: '500 B', bytes: 500, events: 2_000, runs: 1 }]
   : [
       { label: '500 B', bytes: 500, events: 200_000, runs: 3 },
-      { label: '100 B', bytes: 100, events: 100_000, runs: 1 },
-      { label: '10 KB', bytes: 10_240, events: 20_000, runs: 1 },
+      { label: '100 B', bytes: 100, events: 100_000, runs: 3 },
+      { label: '10 KB', bytes: 10_240, events: 20_000, runs: 3 },
     ];
 const LIVE = {
   bytes: 500,
@@ -302,6 +302,8 @@ async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promi
   }
 }
 
+const lowest = (l: Limits): number => Math.min(...[l.dbTxPerSec, l.zongjiRowsPerSec, l.kafkaRecordsPerSec].filter(Number.isFinite));
+
 const rateLabel = (rate: number): string => (rate === 0 ? 'max' : `${rate} tx/s`);
 
 // ---------------------------------------------------------------- report
@@ -337,7 +339,7 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
     p(`- **${s.id}** — ${s.label}; ${s.guarantee}.${skipped.has(s.id) ? ` **Skipped: ${skipped.get(s.id)}**` : ''}`);
     for (const [k, v] of Object.entries(s.describe())) p(`  - ${k}: ${v}`);
   }
-  p(`- **limits** — DB: the backlog's own write, single-row autocommit INSERTs on 8 connections; zongji: @vlasky/zongji decoding the backlog's write-rows events from the pre-backlog GTID, no Kafka; Kafka: kafkajs transactional producer alone, ${KAFKA_LIMIT_BATCH} records per transaction, retry.initialRetryTime=${KAFKA_LIMIT_RETRY_MS} ms, ${TOPIC_PARTITIONS} partitions.`);
+  p(`- **limits** — DB: the backlog's own write, single-row autocommit INSERTs on 8 connections; zongji: @vlasky/zongji decoding the backlog's write-rows events from the pre-backlog GTID, no Kafka; Kafka: kafkajs transactional producer alone, ${KAFKA_LIMIT_BATCH} records per transaction (at most ${KAFKA_LIMIT_BATCH_BYTES.toLocaleString('en-US')} bytes: ${kafkaLimitBatch(10_240)} for 10 KB), retry.initialRetryTime=${KAFKA_LIMIT_RETRY_MS} ms, ${TOPIC_PARTITIONS} partitions.`);
   p(`- Event topic: \`<prefix>.bench\`, ${TOPIC_PARTITIONS} partitions, replication 1; keys = aggregate ids (1,000 aggregates), payload JSON of the stated size.`);
   p();
   p('## Machine limits');
@@ -347,7 +349,7 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
   for (const size of SIZES) {
     const l = limits.get(size.label);
     if (!l) continue;
-    const L = Math.min(l.dbTxPerSec, l.zongjiRowsPerSec, l.kafkaRecordsPerSec);
+    const L = lowest(l);
     p(`| ${size.label} | ${fmt(size.events)} | ${fmt(l.dbTxPerSec)} | ${fmt(l.zongjiRowsPerSec)} | ${fmt(l.kafkaRecordsPerSec)} | ${fmt(L)} |`);
   }
   p();
@@ -358,7 +360,7 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
     const bySys = catchup.get(size.label);
     if (!bySys) continue;
     const l = limits.get(size.label);
-    const L = l ? Math.min(l.dbTxPerSec, l.zongjiRowsPerSec, l.kafkaRecordsPerSec) : NaN;
+    const L = l ? lowest(l) : NaN;
     const base = bySys.get('lockstep') ?? [];
     p();
     p(`### ${size.label} payload, ${fmt(size.events)} events, ${size.runs} run(s)`);
@@ -449,6 +451,56 @@ function plots(systems: SystemAdapter[], stem: string): string[] {
 
 // ---------------------------------------------------------------- main
 
+async function sizeCase(size: SizeCase, active: SystemAdapter[], dbs: TestDatabase[]): Promise<void> {
+  const runs = RUNS ?? size.runs;
+  const db = await newBenchDatabase(`${size.bytes}`);
+  dbs.push(db);
+  const prime = await gtidNow(db);
+  for (const s of active) {
+    if (!s.beforeBacklog) continue;
+    log(`${s.id}: recording its start position before the ${size.label} backlog`);
+    try {
+      await s.beforeBacklog(runConfig(db, s, `prime${size.bytes}`, prime, 'catchup'));
+    } catch (error) {
+      skipped.set(s.id, `could not prepare: ${(error as Error).message}`);
+      log(`SKIP ${s.id}: ${(error as Error).message}`);
+    }
+  }
+  const startGtid = await gtidNow(db);
+  log(`writing the ${size.label} backlog: ${fmt(size.events)} single-row transactions on 8 connections`);
+  const backlog = await writeBacklog(db.options, OUTBOX_TABLE, size.events, size.bytes, 8);
+  log(`  ${fmt(backlog.txPerSecond)} commits/s`);
+  const limit = async (what: string, f: () => Promise<number>): Promise<number> => {
+    try {
+      return await f();
+    } catch (error) {
+      failures.push(`limit ${what} ${size.label}: ${(error as Error).message}`);
+      log(`FAIL limit ${what}: ${(error as Error).message}`);
+      return NaN;
+    }
+  };
+  const zongji = await limit('zongji', () => zongjiDecodeRate({ ...db.options, name: db.name }, OUTBOX_TABLE, startGtid, size.events, serverIdSeq++));
+  log(`  zongji decode: ${fmt(zongji)} rows/s`);
+  const limitPrefix = `lsb.limit${size.bytes}-${Math.random().toString(16).slice(2, 8)}`;
+  const kafka = await limit('kafka', () => kafkaTxProduceRate(`${limitPrefix}.bench`, size.events, size.bytes, TOPIC_PARTITIONS));
+  await deleteTopics(limitPrefix);
+  limits.set(size.label, { dbTxPerSec: backlog.txPerSecond, zongjiRowsPerSec: zongji, kafkaRecordsPerSec: kafka });
+  for (let run = 1; run <= runs; run++) {
+    // Rotate the order so no system always runs first (cold caches) or last.
+    const order = active.filter((s) => !skipped.has(s.id));
+    const rotated = order.map((_, i) => order[(i + run - 1) % order.length]!);
+    for (const s of rotated) {
+      try {
+        await catchupRun(db, s, size, run, startGtid, backlog.events);
+      } catch (error) {
+        failures.push(`catch-up ${size.label} ${s.id} run ${run}: ${(error as Error).message}`);
+        log(`FAIL ${s.id}: ${(error as Error).stack}`);
+      }
+    }
+  }
+}
+
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const machine = describeMachine();
@@ -464,42 +516,11 @@ async function main(): Promise<void> {
   const dbs: TestDatabase[] = [];
   try {
     for (const size of SIZES) {
-      const runs = RUNS ?? size.runs;
-      const db = await newBenchDatabase(`${size.bytes}`);
-      dbs.push(db);
-      const prime = (await gtidNow(db)) ;
-      for (const s of active) {
-        if (!s.beforeBacklog) continue;
-        log(`${s.id}: recording its start position before the ${size.label} backlog`);
-        try {
-          await s.beforeBacklog(runConfig(db, s, `prime${size.bytes}`, prime, 'catchup'));
-        } catch (error) {
-          skipped.set(s.id, `could not prepare: ${(error as Error).message}`);
-          log(`SKIP ${s.id}: ${(error as Error).message}`);
-        }
-      }
-      const startGtid = await gtidNow(db);
-      log(`writing the ${size.label} backlog: ${fmt(size.events)} single-row transactions on 8 connections`);
-      const backlog = await writeBacklog(db.options, OUTBOX_TABLE, size.events, size.bytes, 8);
-      log(`  ${fmt(backlog.txPerSecond)} commits/s`);
-      const zongji = await zongjiDecodeRate({ ...db.options, name: db.name }, OUTBOX_TABLE, startGtid, size.events, serverIdSeq++);
-      log(`  zongji decode: ${fmt(zongji)} rows/s`);
-      const limitPrefix = `lsb.limit${size.bytes}-${Math.random().toString(16).slice(2, 8)}`;
-      const kafka = await kafkaTxProduceRate(`${limitPrefix}.bench`, size.events, size.bytes, TOPIC_PARTITIONS);
-      await deleteTopics(limitPrefix);
-      limits.set(size.label, { dbTxPerSec: backlog.txPerSecond, zongjiRowsPerSec: zongji, kafkaRecordsPerSec: kafka });
-      for (let run = 1; run <= runs; run++) {
-        // Rotate the order so no system always runs first (cold caches) or last.
-        const order = active.filter((s) => !skipped.has(s.id));
-        const rotated = order.map((_, i) => order[(i + run - 1) % order.length]!);
-        for (const s of rotated) {
-          try {
-            await catchupRun(db, s, size, run, startGtid, backlog.events);
-          } catch (error) {
-            failures.push(`catch-up ${size.label} ${s.id} run ${run}: ${(error as Error).message}`);
-            log(`FAIL ${s.id}: ${(error as Error).stack}`);
-          }
-        }
+      try {
+        await sizeCase(size, active, dbs);
+      } catch (error) {
+        failures.push(`${size.label}: ${(error as Error).message}`);
+        log(`FAIL ${size.label}: ${(error as Error).stack}`);
       }
     }
     if (!SKIP_LIVE) {

@@ -73,8 +73,14 @@ class Writer {
   }
 }
 
+/** mysql2 options without the harness's extra `name` field (mysql2 warns about unknown options). */
+export function connectionOptions(db: MysqlConnectionOptions & { name?: string }): MysqlConnectionOptions {
+  const { host, port, user, password, database } = db;
+  return { host, port, user, password, database };
+}
+
 async function openWriters(db: MysqlConnectionOptions, table: string, connections: number, size: number, offset = 0): Promise<{ writers: Writer[]; close(): Promise<void> }> {
-  const conns = await Promise.all(Array.from({ length: connections }, () => mysql.createConnection({ ...db })));
+  const conns = await Promise.all(Array.from({ length: connections }, () => mysql.createConnection(connectionOptions(db))));
   return {
     writers: conns.map((c, i) => new Writer(c, table, offset + i, size)),
     close: async () => {
@@ -113,7 +119,7 @@ export async function writeBacklog(
 
 /** Inserts one marker row (not a benchmark event) and returns its id. */
 export async function writeMarker(db: MysqlConnectionOptions, table: string, size = 100): Promise<string> {
-  const conn = await mysql.createConnection({ ...db });
+  const conn = await mysql.createConnection(connectionOptions(db));
   try {
     const id = uuidToString(uuidv7Bytes());
     await new Writer(conn, table, 999, size).writeOne(() => undefined, id);

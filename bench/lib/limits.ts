@@ -2,12 +2,12 @@ import ZongJi from '@vlasky/zongji';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { kafkaBrokersFromEnv, type MysqlConnectionOptions } from '@lockstep/core';
 import { createTopics } from '@lockstep/testing';
-import { makePayload, AGGREGATE_TYPE, EVENT_TYPE } from './data.js';
+import { connectionOptions, makePayload, AGGREGATE_TYPE, EVENT_TYPE } from './data.js';
 import { log } from './util.js';
 
 /** Limit 1: @vlasky/zongji decoding the backlog's outbox rows alone (no Kafka). Rows/s from the first row to the last. */
 export async function zongjiDecodeRate(db: MysqlConnectionOptions & { name: string }, table: string, startGtid: string, rows: number, serverId: number): Promise<number> {
-  const zongji = new ZongJi({ ...db, dateStrings: true }) as unknown as {
+  const zongji = new ZongJi({ ...connectionOptions(db), dateStrings: true }) as unknown as {
     on(e: string, h: (...a: never[]) => void): void;
     start(o: Record<string, unknown>): void;
     stop(): void;
@@ -41,6 +41,9 @@ export async function zongjiDecodeRate(db: MysqlConnectionOptions & { name: stri
 }
 
 export const KAFKA_LIMIT_BATCH = 1000;
+/** Records per transaction are also capped by bytes: the broker refuses a partition batch over ~1 MB. */
+export const KAFKA_LIMIT_BATCH_BYTES = 2_500_000;
+export const kafkaLimitBatch = (size: number): number => Math.max(1, Math.min(KAFKA_LIMIT_BATCH, Math.floor(KAFKA_LIMIT_BATCH_BYTES / size)));
 export const KAFKA_LIMIT_RETRY_MS = 20;
 
 /**
@@ -60,22 +63,23 @@ export async function kafkaTxProduceRate(topic: string, records: number, size: n
   const producer = kafka.producer({ transactionalId: `bench-limit-${topic}`, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const value = makePayload('00000000-0000-7000-8000-000000000000', 0, 0, size);
-  const batch: Message[] = Array.from({ length: KAFKA_LIMIT_BATCH }, (_, i) => ({
+  const perTx = kafkaLimitBatch(size);
+  const batch: Message[] = Array.from({ length: perTx }, (_, i) => ({
     key: `agg-${i % 8}-${i % 125}`,
     value,
     headers: { 'lockstep-id': '00000000-0000-7000-8000-000000000000', 'lockstep-type': EVENT_TYPE, 'lockstep-aggregate-type': AGGREGATE_TYPE },
   }));
   const start = performance.now();
   try {
-    for (let sent = 0; sent < records; sent += KAFKA_LIMIT_BATCH) {
+    for (let sent = 0; sent < records; sent += perTx) {
       const tx = await producer.transaction();
-      await tx.send({ topic, acks: -1, messages: batch.slice(0, Math.min(KAFKA_LIMIT_BATCH, records - sent)) });
+      await tx.send({ topic, acks: -1, messages: batch.slice(0, Math.min(perTx, records - sent)) });
       await tx.commit();
     }
   } finally {
     await producer.disconnect();
   }
   const rate = records / ((performance.now() - start) / 1000);
-  log(`kafka transactional produce: ${Math.round(rate)} records/s (${size} B)`);
+  log(`  kafka transactional produce: ${Math.round(rate)} records/s (${size} B, ${perTx} per transaction)`);
   return rate;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { formatMysqlUrl, relayCheckpointTableDdl } from '@lockstep/core';
+import { connectionOptions } from '../lib/data.js';
 import { spawnLogged } from '../lib/proc.js';
 import type { RunConfig, SystemAdapter } from './types.js';
 
@@ -26,7 +27,7 @@ function relayEnv(config: RunConfig, extra: Record<string, string>): NodeJS.Proc
 }
 
 async function ensureCheckpointTable(config: RunConfig): Promise<void> {
-  const conn = await mysql.createConnection({ ...config.db });
+  const conn = await mysql.createConnection(connectionOptions(config.db));
   try {
     await conn.query(relayCheckpointTableDdl());
   } finally {

@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import { formatMysqlUrl } from '@lockstep/core';
+import { connectionOptions } from '../lib/data.js';
 import { spawnLogged } from '../lib/proc.js';
 import type { RunConfig, SystemAdapter } from './types.js';
 
@@ -20,7 +21,7 @@ export const pollingAdapter: SystemAdapter = {
   async prepare(config) {
     // Its own copy of the outbox (same rows) with a published_at column. The copy is made with
     // sql_log_bin=0 so it does not add to the binlog the other systems read.
-    const conn = await mysql.createConnection({ ...config.db });
+    const conn = await mysql.createConnection(connectionOptions(config.db));
     const t = pollingTable(config);
     try {
       await conn.query('SET SESSION sql_log_bin = 0');
