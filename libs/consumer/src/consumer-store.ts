@@ -49,6 +49,19 @@ export class ConsumerStore {
     };
   }
 
+  /** Names of the consumer tables that do not exist (or cannot be read) on the DataSource. */
+  async missingTables(): Promise<string[]> {
+    const missing: string[] = [];
+    for (const table of Object.values(this.t)) {
+      try {
+        await this.dataSource.query(`SELECT 1 FROM ${table} LIMIT 0`);
+      } catch {
+        missing.push(table.replace(/`/g, ''));
+      }
+    }
+    return missing;
+  }
+
   async loadPartition(topic: string, partition: number): Promise<StoredPartitionState> {
     return this.guard('load the stored partition state', async () => {
       const rows = (await this.dataSource.query(

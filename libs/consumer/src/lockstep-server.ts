@@ -110,6 +110,13 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
     if (!o.dataSource.isInitialized) {
       throw new ConsumerConfigError('the DataSource is not initialised', 'await dataSource.initialize() (TypeOrmModule does it for you) before starting the microservice');
     }
+    const missing = await this.store.missingTables();
+    if (missing.length > 0) {
+      throw new ConsumerConfigError(
+        `consumer tables missing: ${missing.join(', ')}`,
+        'run the Lockstep migrations (lockstepMigrations from migrations/index.ts) on the read-model database, or create them with inboxTableDdl(), consumerOffsetsTableDdl(), parkedKeysTableDdl() and deadLettersTableDdl()',
+      );
+    }
     this._status$.next('connecting');
     const kafka = createKafka(o.kafka ?? kafkaConnectionFromEnv(), o.clientId ?? `lockstep-consumer-${o.consumerName}`);
     this.sink = this.seams.deadLetterSink ?? new KafkajsDeadLetterSink(kafka);
