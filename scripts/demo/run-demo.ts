@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { formatMysqlUrl, kafkaBrokersFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
+import { relayUserGrantsSql } from '@lockstep/relay';
 import { createTopics, waitFor } from '@lockstep/testing';
 import { lockstepMigrations } from '../../migrations/index.js';
 import { ORDERS_TABLE_DDL } from '../../apps/orders/src/orders-schema.js';
@@ -41,7 +43,8 @@ const ports = { orders: 3100, view: 3101, relay: 3102 };
 const logDir = `${process.env.LOCKSTEP_HOME ?? '.lockstep'}/logs`;
 mkdirSync(logDir, { recursive: true });
 
-async function prepareDatabase(): Promise<string> {
+/** Database, migrations, and a least-privilege relay user (binlog + outbox SELECT only). */
+async function prepareDatabase(): Promise<{ initialGtid: string; relayUrl: string }> {
   const root = await mysql.createConnection({ ...admin, database: undefined });
   await root.query(`DROP DATABASE IF EXISTS \`${demoDb.database}\``);
   // The relay starts reading the binlog here: everything of this run comes after.
@@ -55,14 +58,21 @@ async function prepareDatabase(): Promise<string> {
   await dataSource.initialize();
   await dataSource.runMigrations();
   for (const ddl of [ORDERS_TABLE_DDL, ...READ_MODEL_DDL]) await dataSource.query(ddl);
+  const [version] = await dataSource.query('SELECT VERSION() AS v');
+  const relayUser = { ...demoDb, user: 'lockstep_demo_relay', password: randomBytes(12).toString('hex') };
+  const flavour = String(version.v).includes('MariaDB') ? 'mariadb' : 'mysql';
+  await dataSource.query(`DROP USER IF EXISTS 'lockstep_demo_relay'@'%'`);
+  for (const sql of relayUserGrantsSql(relayUser.user, relayUser.password, demoDb.database, 'lockstep_outbox', { flavour })) {
+    await dataSource.query(sql);
+  }
   await dataSource.destroy();
-  return String(pos.gtid ?? '');
+  return { initialGtid: String(pos.gtid ?? ''), relayUrl: formatMysqlUrl(relayUser) };
 }
 
 async function main(): Promise<number> {
   console.log(`Lockstep demo ${runId}: ${orderCount} orders, chaos ${chaos ? 'on (kill -9 relay and consumer)' : 'off'}`);
   console.log(`  MySQL ${demoDb.host}:${demoDb.port}/${demoDb.database}, Kafka ${kafkaBrokersFromEnv().join(',')}, topics ${prefix}.*`);
-  const initialGtid = await prepareDatabase();
+  const { initialGtid, relayUrl } = await prepareDatabase();
   await createTopics([`${prefix}.order`, `${prefix}.customer`], { partitions: 3 });
 
   const common = {
@@ -74,6 +84,7 @@ async function main(): Promise<number> {
   const orders = new DemoProcess('orders', 'apps/orders/src/main.ts', { ...common, LOCKSTEP_ORDERS_PORT: String(ports.orders) }, `${logDir}/demo-orders.log`);
   const relay = new DemoProcess('relay', 'apps/relay/src/main.ts', {
     ...common,
+    LOCKSTEP_MYSQL_URL: relayUrl,
     LOCKSTEP_RELAY_NAME: prefix,
     LOCKSTEP_RELAY_SERVER_ID: String(5000 + Math.floor(Math.random() * 1000)),
     LOCKSTEP_OUTBOX_DATABASE: demoDb.database,
