@@ -1,0 +1,38 @@
+import mysql from 'mysql2/promise';
+import { DEFAULT_OUTBOX_TABLE, DEFAULT_RELAY_CHECKPOINT_TABLE, mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl, quoteIdent } from '@lockstep/core';
+
+/**
+ * `lockstep status`: each relay's last committed checkpoint (as mirrored into MySQL after each
+ * Kafka commit) and its lag: outbox events and bytes written after it, and seconds since the
+ * last published event was written.
+ */
+export async function status(): Promise<number> {
+  const db = parseMysqlUrl(mysqlUrlFromEnv());
+  const outbox = quoteIdent(process.env.LOCKSTEP_OUTBOX_TABLE ?? DEFAULT_OUTBOX_TABLE);
+  const checkpoints = quoteIdent(process.env.LOCKSTEP_RELAY_CHECKPOINT_TABLE ?? DEFAULT_RELAY_CHECKPOINT_TABLE);
+  const c = await mysql.createConnection({ ...db, ssl: mysqlSslFromEnv(), dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  try {
+    const [relays] = (await c.query(
+      `SELECT relay_name, gtid_set, events_published, last_event_created_at, updated_at FROM ${checkpoints} ORDER BY relay_name`,
+    )) as any;
+    if ((relays as unknown[]).length === 0) {
+      console.log('no relay has committed a checkpoint yet in this database');
+      return 0;
+    }
+    console.log('| relay | checkpoint (GTID) | published | lag events | lag bytes | lag seconds | checkpoint at |');
+    console.log('|---|---|---:|---:|---:|---:|---|');
+    for (const r of relays as any[]) {
+      const since = r.last_event_created_at ?? '1970-01-01 00:00:00';
+      const [[lag]] = (await c.query(
+        `SELECT COUNT(*) AS events, COALESCE(SUM(LENGTH(payload)), 0) AS bytes,
+                TIMESTAMPDIFF(MICROSECOND, ?, MAX(created_at)) / 1e6 AS seconds
+         FROM ${outbox} WHERE created_at > ?`,
+        [since, since],
+      )) as any;
+      console.log(`| ${r.relay_name} | ${r.gtid_set} | ${r.events_published} | ${lag.events} | ${lag.bytes} | ${Number(lag.seconds ?? 0).toFixed(3)} | ${r.updated_at} UTC |`);
+    }
+    return 0;
+  } finally {
+    await c.end();
+  }
+}

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatMysqlUrl, uuidv7Bytes } from '@lockstep/core';
+import { applyLockstepSchema, createTestDatabase, type TestDatabase } from '@lockstep/testing';
+
+const execFileAsync = promisify(execFile);
+
+/** `npm run lockstep -- doctor|status` against the real servers. */
+describe('lockstep CLI', () => {
+  let db: TestDatabase;
+  const cli = async (args: string[], mysqlUrl: string) => {
+    try {
+      const { stdout } = await execFileAsync(process.execPath, ['--import', '@swc-node/register/esm-register', 'scripts/cli/lockstep.ts', ...args], {
+        env: { ...process.env, LOCKSTEP_MYSQL_URL: mysqlUrl },
+      });
+      return { code: 0, stdout };
+    } catch (error: any) {
+      return { code: error.code as number, stdout: String(error.stdout) };
+    }
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cli');
+    await applyLockstepSchema(db);
+  });
+  afterAll(async () => {
+    const c = await db.admin();
+    await c.query("DROP USER IF EXISTS 'lockstep_cli_weak'@'%'");
+    await c.end();
+    await db.drop();
+  });
+
+  it('doctor passes on a correctly set up server and broker', async () => {
+    const result = await cli(['doctor'], db.url);
+    expect(result.stdout).toContain('all checks passed');
+    expect(result.code).toBe(0);
+  });
+
+  it('doctor fails with the fix when the user cannot read the binlog', async () => {
+    const c = await db.admin();
+    await c.query("CREATE USER IF NOT EXISTS 'lockstep_cli_weak'@'%' IDENTIFIED BY 'weak-pass'");
+    await c.query(`GRANT SELECT ON \`${db.name}\`.* TO 'lockstep_cli_weak'@'%'`);
+    await c.end();
+    const result = await cli(['doctor'], formatMysqlUrl({ ...db.options, user: 'lockstep_cli_weak', password: 'weak-pass' }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ the relay user cannot read the binlog');
+    expect(result.stdout).toMatch(/fix: .*REPLICATION SLAVE/);
+    expect(result.stdout).toContain('fix: ');
+  });
+
+  it('status shows each relay checkpoint and the events written after it', async () => {
+    const c = await db.admin();
+    await c.query(
+      "INSERT INTO lockstep_relay_checkpoint (relay_name, gtid_set, events_published, last_event_created_at, updated_at) VALUES ('cli-relay', '0-1-5', 7, '2026-01-01 00:00:00.000000', UTC_TIMESTAMP(6))",
+    );
+    for (const created of ['2025-12-31 23:59:59.000000', '2026-01-01 00:00:01.000000', '2026-01-01 00:00:02.500000']) {
+      await c.query(
+        "INSERT INTO lockstep_outbox (id, aggregate_type, aggregate_id, event_type, payload, headers, created_at) VALUES (?, 'a', '1', 't', ?, '{}', ?)",
+        [uuidv7Bytes(), Buffer.from('{"x":1}'), created],
+      );
+    }
+    await c.end();
+    const result = await cli(['status'], db.url);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('| cli-relay | 0-1-5 | 7 | 2 | 14 | 2.500 |');
+  });
+});
