@@ -106,6 +106,8 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     expect(outcome('applied')).toBe(4);
     expect(outcome('dead_lettered')).toBe(5);
     expect(outcome('parked')).toBe(2);
+    const lag = (await register.getSingleMetric('lockstep_consumer_end_to_end_lag_seconds')!.get()).values;
+    expect(lag.find((v) => v.labels.consumer === consumerName && v.metricName === 'lockstep_consumer_end_to_end_lag_seconds_count')?.value).toBe(4);
 
     const dead = await readAllCommitted([dlq]);
     const reasonOf = Object.fromEntries(dead.map((r) => [r.headers[LockstepHeader.id], r.headers[DeadLetterHeader.reason]]));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyLockstepSchema, createTestDatabase, createTopics, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import { applyLockstepSchema, createTestDatabase, createTopics, testKafka, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
 import { amountEvents, amountRecord, applyConsumerFixtureSchema, countApplied, expectedTotals, produceWire, readTotals } from './consumer-test-kit.js';
 import { spawnConsumer, type ConsumerProcess } from './consumer-process.js';
 
@@ -35,6 +35,16 @@ describe('consumer rebalance — DESIGN.md I5', () => {
     // second half arrives while both run.
     const b = spawnConsumer({ dbUrl: db.url, topic, consumer, mode: 'batch', instance: 'B' });
     children.push(b);
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      await waitFor('B joined the group (two members, stable)', async () => {
+        const g = (await admin.describeGroups([consumer])).groups[0];
+        return (g?.state === 'Stable' && g.members.length === 2) || undefined;
+      }, { timeoutMs: 60_000, intervalMs: 100 });
+    } finally {
+      await admin.disconnect();
+    }
     await produceWire(topic, events.slice(half).map((e) => amountRecord(e)));
     const atJoin = await countApplied(db);
     await waitFor('progress after B joined', async () => (await countApplied(db)) > atJoin + 300 || undefined, { timeoutMs: 60_000 });

@@ -19,6 +19,9 @@ describe('safeJsonParse', () => {
   it('reports malformed JSON and non-objects as values, never throws', () => {
     expect(safeJsonParse('{"a":')).toMatchObject({ ok: false, reason: 'malformed-json' });
     expect(safeJsonParse(Buffer.from([0xff, 0xfe]))).toMatchObject({ ok: false, reason: 'malformed-json' });
+    const leaky = safeJsonParse('{"iban":"DE89370400440532013000",oops}');
+    expect(leaky).toMatchObject({ ok: false, reason: 'malformed-json' });
+    expect(JSON.stringify(leaky)).not.toContain('DE89');
     expect(safeJsonParse('[1,2]')).toMatchObject({ ok: false, reason: 'not-an-object' });
     expect(safeJsonParse('null')).toMatchObject({ ok: false, reason: 'not-an-object' });
   });

@@ -24,7 +24,10 @@ export function safeJsonParse(bytes: Buffer | string): SafeJsonResult {
       return v;
     });
   } catch (error) {
-    return { ok: false, reason: 'malformed-json', message: (error as Error).message };
+    // V8's message quotes the payload ("Unexpected token ..., "{"secret":..." is not valid
+    // JSON"): keep only the position, payloads never reach logs or dead-letter headers.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    return { ok: false, reason: 'malformed-json', message: `payload is not valid JSON${position ? ` (at position ${position})` : ''}` };
   }
   if (forbidden !== undefined) {
     return { ok: false, reason: 'forbidden-key', message: `payload contains the forbidden key "${forbidden}"` };
