@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
-import { applyLockstepSchema, createTestDatabase, createTopics, readAllCommitted, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import { applyLockstepSchema, createTestDatabase, createTopics, readAllCommitted, testKafka, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
 import { DeadLetterHeader, listDeadLetters } from '@lockstep/consumer';
 import { fixtureSwitches, startTotalsConsumer, type RunningConsumer } from './fixtures/totals.fixture.js';
 import { amountRecord, applyConsumerFixtureSchema, produceWire, readTotals, type AmountEvent, type WireRecord } from './consumer-test-kit.js';
@@ -197,5 +197,28 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     await waitFor('k applied', async () => (await readTotals(db)).k?.n === 1 || undefined, { timeoutMs: 60_000 });
     const dead = await readAllCommitted([`${topic}.dlq`]);
     expect(dead.map((r) => [r.headers[LockstepHeader.id], r.headers[DeadLetterHeader.reason]])).toEqual([[u.id, 'unknown-type']]);
+  });
+
+  it('a dead letter too large for the dead-letter topic goes without its value, never lost', async () => {
+    const topic = uniqueName('ctest.huge');
+    const consumerName = uniqueName('huge');
+    await createTopics([topic], { partitions: 1 });
+    const admin = testKafka().admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${topic}.dlq`, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2048' }] }] });
+    await admin.disconnect();
+    const h = ev('h', 1, 1);
+    const g = ev('g', 1, 9);
+    const big = Buffer.from(JSON.stringify({ account: 'h', amount: 1, seq: 1, pad: 'y'.repeat(8192) }));
+    await produceWire(topic, [amountRecord(h, { value: big }), amountRecord(g)]);
+    const consumer = await startTotalsConsumer(db.url, { consumerName, topics: [topic], maxPayloadBytes: 4096 });
+    running.push(consumer);
+    await waitFor('g applied after the huge one', async () => (await readTotals(db)).g?.n === 1 || undefined, { timeoutMs: 60_000 });
+    const dead = await readAllCommitted([`${topic}.dlq`]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.value).toBeNull();
+    expect(dead[0]!.headers[DeadLetterHeader.valueDropped]).toBe(String(big.length));
+    expect(dead[0]!.headers[DeadLetterHeader.reason]).toBe('oversize');
+    expect(dead[0]!.headers[DeadLetterHeader.originalOffset]).toBe('0');
   });
 });
