@@ -4,19 +4,19 @@
  * Prints markdown tables, writes bench/results/<date>-<mode>.{md,json} and SVG plots.
  * Method and caveats: docs/benchmarks.md.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokersFromEnv, outboxTableDdl, relayCheckpointTableDdl } from '@lockstep/core';
+import { outboxTableDdl, relayCheckpointTableDdl } from '@lockstep/core';
 import { createTestDatabase, createTopics, type TestDatabase } from '@lockstep/testing';
 import { writeBacklog, writeLive, writeMarker, type WrittenEvent } from './lib/data.js';
 import { kafkaLimitBatch, kafkaTxProduceRate, zongjiDecodeRate, KAFKA_LIMIT_BATCH, KAFKA_LIMIT_BATCH_BYTES, KAFKA_LIMIT_RETRY_MS } from './lib/limits.js';
 import { describeMachine } from './lib/machine.js';
-import type { RunningProcess } from './lib/proc.js';
+import { cpuSeconds, type RunningProcess } from './lib/proc.js';
 import { BenchReader } from './lib/reader.js';
 import { groupedBarChart } from './lib/svg.js';
+import { deleteTopicsWithPrefix } from './lib/topics.js';
 import { fmt, fmtSpread, log, nowUs, percentile, sleep, spread, type Spread } from './lib/util.js';
 import { debeziumAdapter } from './systems/debezium.js';
 import { lockstepAdapter, lockstepNoTxAdapter, TOPIC_PARTITIONS } from './systems/lockstep.js';
@@ -78,6 +78,9 @@ interface CatchupResult {
   firstEventSec: number;
   cpuSec: number;
   cpuUsPerEvent: number;
+  /** CPU seconds MariaDB and the Kafka broker used from spawn to the last event (shared servers: includes other clients). */
+  dbCpuSec: number;
+  brokerCpuSec: number;
   peakRssMiB: number;
   missing: number;
   duplicates: number;
@@ -120,6 +123,18 @@ function push<K, V>(m: Map<K, Map<string, V[]>>, k: K, sys: string, v: V): void 
 
 // ---------------------------------------------------------------- helpers
 
+/** CPU seconds of the private MariaDB and Kafka processes (pids from scripts/infra). */
+function serverCpu(): { db: number; broker: number } {
+  const pidOf = (name: string): number => {
+    try {
+      return Number(readFileSync(`.lockstep/run/${name}.pid`, 'utf8').trim());
+    } catch {
+      return NaN;
+    }
+  };
+  return { db: cpuSeconds(pidOf('mariadb')), broker: cpuSeconds(pidOf('kafka')) };
+}
+
 async function gtidNow(db: TestDatabase): Promise<string> {
   const c = await db.admin();
   try {
@@ -131,17 +146,7 @@ async function gtidNow(db: TestDatabase): Promise<string> {
 }
 
 async function deleteTopics(prefix: string): Promise<void> {
-  if (KEEP) return;
-  const admin = new Kafka({ clientId: 'bench-admin', brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING }).admin();
-  try {
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
-    if (topics.length) await admin.deleteTopics({ topics });
-  } catch (error) {
-    log(`could not delete topics ${prefix}.*: ${(error as Error).message}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  if (!KEEP) await deleteTopicsWithPrefix(prefix);
 }
 
 function runConfig(db: TestDatabase, sys: SystemAdapter, tag: string, startGtid: string, m: 'catchup' | 'live'): RunConfig {
@@ -202,12 +207,14 @@ async function catchupRun(db: TestDatabase, sys: SystemAdapter, size: SizeCase, 
   await reader.start();
   const n = events.length;
   log(`catch-up ${size.label} run ${run}: ${sys.id} (${n} events waiting)`);
+  const servers0 = serverCpu();
   const t0 = nowUs();
   const proc = await sys.start(config);
   let result: CatchupResult;
   try {
     const w = await watchUntil(reader, proc, () => reader.count >= n, 60_000 + n / 2);
     const atLast = proc.sample();
+    const servers1 = serverCpu();
     await sleep(1000); // late duplicates
     const steadySec = (reader.lastAtUs - reader.firstAtUs) / 1e6;
     result = {
@@ -221,6 +228,8 @@ async function catchupRun(db: TestDatabase, sys: SystemAdapter, size: SizeCase, 
       firstEventSec: reader.firstAtUs ? (reader.firstAtUs - t0) / 1e6 : NaN,
       cpuSec: atLast.cpu,
       cpuUsPerEvent: w.done ? ((atLast.cpu - w.cpuAtFirst) * 1e6) / n : NaN,
+      dbCpuSec: servers1.db - servers0.db,
+      brokerCpuSec: servers1.broker - servers0.broker,
       peakRssMiB: proc.sample().rss,
       missing: reader.missing(),
       duplicates: reader.duplicates,
@@ -233,7 +242,7 @@ async function catchupRun(db: TestDatabase, sys: SystemAdapter, size: SizeCase, 
   if (!result.ok) failures.push(`catch-up ${size.label} ${sys.id} run ${run}: ${result.note}`);
   log(
     `  ${sys.id}: ${fmt(result.steadyEventsPerSec)} ev/s steady, ${fmt(result.wallEventsPerSec)} incl. start, first after ${fmt(result.firstEventSec, 2)} s, ` +
-      `cpu ${fmt(result.cpuSec, 1)} s, rss ${fmt(result.peakRssMiB)} MiB, missing ${result.missing}, dup ${result.duplicates}, order ${result.orderViolations}`,
+      `cpu ${fmt(result.cpuSec, 1)} s (MariaDB ${fmt(result.dbCpuSec, 1)} s, broker ${fmt(result.brokerCpuSec, 1)} s), rss ${fmt(result.peakRssMiB)} MiB, missing ${result.missing}, dup ${result.duplicates}, order ${result.orderViolations}`,
   );
   push(catchup, size.label, sys.id, result);
   await deleteTopics(config.topicPrefix);
@@ -327,6 +336,10 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
   p(`Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (${argv.join(' ') || 'no options'}); took ${fmt(seconds / 60, 1)} min.`);
   p('Method: docs/benchmarks.md. Figures are medians over runs with (min–max); ratios to Lockstep are computed run by run (same run index) and then summarised the same way. Higher events/s is better; lower latency/CPU/RSS is better.');
   p();
+  p('## Summary');
+  p();
+  for (const line of summary(systems)) p(line);
+  p();
   p('## Machine and versions');
   p();
   p('| | |');
@@ -355,7 +368,7 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
   p();
   p('## Catch-up (backlog committed before the system starts)');
   p();
-  p('"steady" = events / (last − first event read_committed-visible); "incl. start" = events / (last visible − process spawn); "first event" = spawn → first event visible (restart time with a backlog waiting). CPU = the process\'s utime+stime until the last event; CPU/event over first→last.');
+  p('"steady" = events / (last − first event read_committed-visible); "incl. start" = events / (last visible − process spawn); "first event" = spawn → first event visible (restart time with a backlog waiting). CPU = the process\'s utime+stime until the last event; CPU/event over first→last. MariaDB/broker CPU = those servers\' utime+stime from spawn to the last event (shared servers: other clients count too).');
   for (const size of SIZES) {
     const bySys = catchup.get(size.label);
     if (!bySys) continue;
@@ -365,8 +378,8 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
     p();
     p(`### ${size.label} payload, ${fmt(size.events)} events, ${size.runs} run(s)`);
     p();
-    p('| system | events/s steady | % of L | × Lockstep | events/s incl. start | first event (s) | CPU s | CPU µs/event | peak RSS MiB | missing | duplicates | key-order violations |');
-    p('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    p('| system | events/s steady | % of L | × Lockstep | events/s incl. start | first event (s) | CPU s | CPU µs/event | MariaDB CPU s | broker CPU s | peak RSS MiB | missing | duplicates | key-order violations |');
+    p('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of systems) {
       const rs = bySys.get(s.id);
       if (!rs) continue;
@@ -376,7 +389,7 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
       const sum = (f: (r: CatchupResult) => number): number => rs.reduce((a, r) => a + f(r), 0);
       p(
         `| ${s.id} | ${fmtSpread(steady)} | ${fmt((steady.median / L) * 100)}% | ${ratio} | ${fmtSpread(sp((r) => r.wallEventsPerSec))} | ${fmtSpread(sp((r) => r.firstEventSec), 2)} | ` +
-          `${fmtSpread(sp((r) => r.cpuSec), 1)} | ${fmtSpread(sp((r) => r.cpuUsPerEvent), 1)} | ${fmtSpread(sp((r) => r.peakRssMiB))} | ${sum((r) => r.missing)} | ${sum((r) => r.duplicates)} | ${sum((r) => r.orderViolations)} |`,
+          `${fmtSpread(sp((r) => r.cpuSec), 1)} | ${fmtSpread(sp((r) => r.cpuUsPerEvent), 1)} | ${fmtSpread(sp((r) => r.dbCpuSec), 1)} | ${fmtSpread(sp((r) => r.brokerCpuSec), 1)} | ${fmtSpread(sp((r) => r.peakRssMiB))} | ${sum((r) => r.missing)} | ${sum((r) => r.duplicates)} | ${sum((r) => r.orderViolations)} |`,
       );
     }
   }
@@ -412,6 +425,40 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
   for (const f of failures) p(`- ${f}`);
   p();
   return lines.join('\n');
+}
+
+/** One line per system: the main case (first payload size) and live p99 at 1,000 tx/s. */
+function summary(systems: SystemAdapter[]): string[] {
+  const main = SIZES[0]!;
+  const bySys = catchup.get(main.label);
+  const l = limits.get(main.label);
+  const out = [
+    `Catch-up: ${main.label} payload, ${fmt(main.events)} events; live: ${LIVE.bytes} B at 1,000 tx/s. L = ${l ? fmt(lowest(l)) : 'n/a'} events/s (lowest machine limit). Consistency = missing / duplicates / key-order violations over all runs of the system in this file.`,
+    '',
+    '| system | guarantee | catch-up events/s | × Lockstep | % of L | first event after start (s) | CPU µs/event | peak RSS MiB | live p99 ms @ 1,000 tx/s | consistency |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of systems) {
+    if (skipped.has(s.id)) {
+      out.push(`| ${s.id} | ${s.guarantee} | skipped: ${skipped.get(s.id)} | | | | | | | |`);
+      continue;
+    }
+    const rs = bySys?.get(s.id) ?? [];
+    const steady = spread(rs.map((r) => r.steadyEventsPerSec));
+    const base = bySys?.get('lockstep') ?? [];
+    const ratio = s.id === 'lockstep' ? '1' : fmtSpread(ratioSpread(rs, base, (r: CatchupResult) => r.steadyEventsPerSec), 2);
+    const lv = live.get(1000)?.get(s.id) ?? [];
+    const allC = [...catchup.values()].flatMap((m) => m.get(s.id) ?? []);
+    const allL = [...live.values()].flatMap((m) => m.get(s.id) ?? []);
+    const miss = allC.reduce((a, r) => a + r.missing, 0) + allL.reduce((a, r) => a + r.missing, 0);
+    const dup = allC.reduce((a, r) => a + r.duplicates, 0) + allL.reduce((a, r) => a + r.duplicates, 0);
+    const order = allC.reduce((a, r) => a + r.orderViolations, 0);
+    out.push(
+      `| ${s.id} | ${s.guarantee} | ${fmtSpread(steady)} | ${ratio} | ${l ? fmt((steady.median / lowest(l)) * 100) : 'n/a'}% | ${fmtSpread(spread(rs.map((r) => r.firstEventSec)), 2)} | ` +
+        `${fmtSpread(spread(rs.map((r) => r.cpuUsPerEvent)), 1)} | ${fmtSpread(spread(rs.map((r) => r.peakRssMiB)))} | ${fmtSpread(spread(lv.map((r) => r.p99)), 1)} | ${miss} / ${dup} / ${order} |`,
+    );
+  }
+  return out;
 }
 
 function plots(systems: SystemAdapter[], stem: string): string[] {

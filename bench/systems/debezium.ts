@@ -8,6 +8,7 @@ import { createTopics } from '@lockstep/testing';
 import { writeMarker } from '../lib/data.js';
 import { spawnLogged, type RunningProcess } from '../lib/proc.js';
 import { BenchReader } from '../lib/reader.js';
+import { deleteTopicsWithPrefix } from '../lib/topics.js';
 import { log } from '../lib/util.js';
 import type { RunConfig, SystemAdapter } from './types.js';
 
@@ -202,6 +203,7 @@ export const debeziumAdapter: SystemAdapter = {
     } finally {
       await proc.stop(30_000);
       await reader.stop();
+      await deleteTopicsWithPrefix(config.topicPrefix);
     }
     if (!existsSync(join(config.workDir, 'offsets.dat'))) throw new Error('Debezium wrote no offsets file');
     primed.set(config.db.name, config.workDir);

@@ -6,7 +6,7 @@
  *   loop:
  *     BEGIN
  *     SELECT … FROM <table> WHERE published_at IS NULL ORDER BY id LIMIT <batch> FOR UPDATE SKIP LOCKED
- *     kafkajs idempotent producer: send the batch (acks=all)
+ *     kafkajs idempotent producer: send the batch (acks=all), in sends of at most 900 KB
  *     UPDATE <table> SET published_at = NOW(6) WHERE id IN (…)
  *     COMMIT
  *     if the batch was empty: sleep <interval>
@@ -24,6 +24,7 @@ const table = process.env.POLLING_TABLE ?? 'outbox_polling';
 const prefix = process.env.POLLING_TOPIC_PREFIX ?? 'lockstep';
 const batch = Number(process.env.POLLING_BATCH ?? 1000);
 const intervalMs = Number(process.env.POLLING_INTERVAL_MS ?? 50);
+const MAX_SEND_BYTES = 900_000;
 
 interface Row {
   id: Buffer;
@@ -56,7 +57,16 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, intervalMs));
         continue;
       }
-      const byTopic = new Map<string, Message[]>();
+      // Sends of at most MAX_SEND_BYTES: the broker refuses a partition batch over ~1 MB, and
+      // kafkajs puts a whole send for one partition into one batch.
+      let byTopic = new Map<string, Message[]>();
+      let bytes = 0;
+      const flush = async (): Promise<void> => {
+        if (byTopic.size === 0) return;
+        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        byTopic = new Map();
+        bytes = 0;
+      };
       for (const r of rows) {
         const topic = `${prefix}.${r.aggregate_type}`;
         const headers: Record<string, string> = {
@@ -67,11 +77,14 @@ async function main(): Promise<void> {
           [LockstepHeader.occurredAt]: r.created_at,
         };
         if (r.headers) Object.assign(headers, JSON.parse(r.headers) as Record<string, string>);
+        const size = r.payload.length + r.aggregate_id.length + 200;
+        if (bytes + size > MAX_SEND_BYTES) await flush();
         let list = byTopic.get(topic);
         if (!list) byTopic.set(topic, (list = []));
         list.push({ key: r.aggregate_id, value: r.payload, headers });
+        bytes += size;
       }
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      await flush();
       await conn.query(`UPDATE \`${table}\` SET published_at = NOW(6) WHERE id IN (?)`, [rows.map((r) => r.id)]);
       await conn.commit();
     } catch (error) {

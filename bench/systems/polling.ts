@@ -54,7 +54,7 @@ export const pollingAdapter: SystemAdapter = {
     return {
       batch: String(POLLING_BATCH),
       'idle poll interval': `${POLLING_INTERVAL_MS} ms`,
-      producer: 'kafkajs 2.2.4, idempotent, maxInFlightRequests 1, acks=all, no compression',
+      producer: 'kafkajs 2.2.4, idempotent, maxInFlightRequests 1, acks=all, no compression, sends of at most 900 KB (broker max message size)',
       table: 'outbox DDL + published_at DATETIME(6) NULL, KEY (published_at, id)',
     };
   },
