@@ -67,8 +67,14 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       allowAutoTopicCreation: false,
     });
     try {
-      // connect() runs InitProducerId: bumps the epoch, fencing any older producer with our id.
       await this.producer.connect();
+      // kafkajs claims the transactional id lazily, at the first transaction(). Claim it now,
+      // before the checkpoint is read: InitProducerId bumps the epoch (fencing any older producer
+      // with our id) and makes the coordinator finish that producer's open transaction, so the
+      // read below neither waits for it to time out nor races a commit still in progress.
+      // Aborting a transaction with nothing in it sends nothing to the broker.
+      const claim = await this.producer.transaction();
+      await claim.abort();
     } catch (error) {
       throw isFencingError(error) ? new RelayFencedError(this.options.relayName, error) : error;
     }

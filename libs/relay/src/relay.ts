@@ -58,6 +58,8 @@ export class Relay extends EventEmitter<RelayEventMap> {
   private mirror: MysqlCheckpointMirror | null = null;
   private mirrorBusy = false;
   private mirrorPending: RelayCheckpoint | null = null;
+  private settle!: (error: Error | null) => void;
+  private readonly ended: Promise<Error | null> = new Promise((resolve) => (this.settle = resolve));
 
   constructor(options: RelayOptions) {
     super();
@@ -100,6 +102,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
       } catch (error) {
         this.fatal = error as Error;
         this.sm.transition('failed');
+        this.settle(this.fatal);
         throw error;
       }
     }
@@ -111,8 +114,8 @@ export class Relay extends EventEmitter<RelayEventMap> {
 
   /** Resolves when the relay has stopped; rejects with the fatal error (e.g. RelayFencedError) if it died. */
   async closed(): Promise<void> {
-    await this.runPromise;
-    if (this.fatal) throw this.fatal;
+    const fatal = await this.ended;
+    if (fatal) throw fatal;
   }
 
   /** Graceful: lets the Kafka transaction in flight finish, stops the binlog, releases the lock. */
@@ -122,6 +125,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
     await this.runPromise?.catch(() => undefined);
     if (this.sm.can('stopping')) this.sm.transition('stopping');
     if (this.sm.can('stopped')) this.sm.transition('stopped');
+    this.settle(this.fatal);
     await this.mirror?.close();
   }
 
@@ -174,6 +178,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
     } finally {
       if (this.sm.can('stopping')) this.sm.transition('stopping');
       this.sm.transition('stopped');
+      this.settle(this.fatal);
     }
   }
 

@@ -1,0 +1,90 @@
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaConnectionFromEnv } from '@lockstep/core';
+import { BinlogPurgedError, Relay, RelayPreflightError, runPreflight } from '@lockstep/relay';
+import {
+  applyLockstepSchema,
+  createRelayUser,
+  createTestDatabase,
+  insertOutboxRows,
+  readAllCommitted,
+  testOutboxEvent,
+  uniqueName,
+  waitFor,
+  type RelayTestUser,
+  type TestDatabase,
+} from '@lockstep/testing';
+
+describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
+  let db: TestDatabase;
+  let relayUser: RelayTestUser;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('relayfatal');
+    await applyLockstepSchema(db);
+    relayUser = await createRelayUser(db);
+  });
+  afterAll(async () => {
+    await relayUser?.dropUser();
+    await db?.drop();
+  });
+
+  it('preflight passes for the least-privilege relay user', async () => {
+    await expect(runPreflight(relayUser.connection, { database: db.name, table: 'lockstep_outbox', checkpointTable: 'lockstep_relay_checkpoint' })).resolves.toBeUndefined();
+  });
+
+  it('preflight names every missing grant with its fix (user with SELECT on the outbox only)', async () => {
+    const user = uniqueName('weak').replace('-', '_');
+    const admin = await db.admin();
+    try {
+      await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'pw'`);
+      await admin.query(`GRANT SELECT ON \`${db.name}\`.\`lockstep_outbox\` TO '${user}'@'%'`);
+      const error = await runPreflight({ ...db.options, user, password: 'pw' }, { database: db.name, table: 'lockstep_outbox', checkpointTable: 'lockstep_relay_checkpoint' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RelayPreflightError);
+      const checks = (error as RelayPreflightError).problems.map((p) => p.check);
+      expect(checks).toEqual(['grant REPLICATION SLAVE', 'grant REPLICATION CLIENT', 'grant SELECT on lockstep_relay_checkpoint', 'grant INSERT on lockstep_relay_checkpoint', 'grant UPDATE on lockstep_relay_checkpoint']);
+      expect((error as Error).message).toContain('How to fix: GRANT REPLICATION SLAVE ON *.*');
+      const missingTable = await runPreflight({ ...db.options, user, password: 'pw' }, { database: db.name, table: 'no_such_outbox', checkpointTable: false }).catch((e: unknown) => e);
+      expect((missingTable as RelayPreflightError).problems.map((p) => p.check)).toContain('outbox table');
+    } finally {
+      await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
+      await admin.end();
+    }
+  });
+
+  it('a checkpoint the server cannot serve (errno 1236) stops the relay with BinlogPurgedError; START_FROM=now recovers with a GAP warning', async () => {
+    const prefix = uniqueName('lspurge');
+    const name = uniqueName('relay');
+    const base = { name, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } };
+    // A GTID position this server never had: MariaDB answers exactly as for a purged one (1236).
+    const relay = new Relay({ ...base, initialPosition: { gtidSet: '0-999-5' } });
+    await relay.start();
+    const error = await relay.closed().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BinlogPurgedError);
+    expect((error as Error).message).toContain('LOCKSTEP_RELAY_START_FROM=now');
+    expect(relay.state).toBe('stopped');
+
+    const warnings: string[] = [];
+    const recovered = new Relay({ ...base, startFrom: 'now' });
+    recovered.on('warning', (code) => warnings.push(code));
+    await recovered.start();
+    try {
+      await waitFor('publishing', () => recovered.state === 'publishing', { timeoutMs: 60_000 });
+      expect(warnings).toContain('GAP');
+      const c = await mysql.createConnection(db.options);
+      const e = testOutboxEvent('thing', 't-1', { seq: 1 });
+      try {
+        await insertOutboxRows(c, [e]);
+      } finally {
+        await c.end();
+      }
+      const records = await waitFor('the event after the gap', async () => {
+        const r = await readAllCommitted([`${prefix}.thing`]).catch(() => []);
+        return r.length > 0 ? r : undefined;
+      }, { timeoutMs: 60_000 });
+      expect(records.map((r) => r.headers['lockstep-id'])).toEqual([e.id]);
+    } finally {
+      await recovered.stop();
+    }
+  });
+});
