@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { register } from 'prom-client';
+import { register, type Histogram } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
 import { applyLockstepSchema, createTestDatabase, createTopics, readAllCommitted, testKafka, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
@@ -106,7 +106,7 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     expect(outcome('applied')).toBe(4);
     expect(outcome('dead_lettered')).toBe(5);
     expect(outcome('parked')).toBe(2);
-    const lag = (await register.getSingleMetric('lockstep_consumer_end_to_end_lag_seconds')!.get()).values;
+    const lag = (await (register.getSingleMetric('lockstep_consumer_end_to_end_lag_seconds') as Histogram).get()).values;
     expect(lag.find((v) => v.labels.consumer === consumerName && v.metricName === 'lockstep_consumer_end_to_end_lag_seconds_count')?.value).toBe(4);
 
     const dead = await readAllCommitted([dlq]);
