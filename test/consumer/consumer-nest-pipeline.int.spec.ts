@@ -95,11 +95,10 @@ describe('Nest pipeline on Lockstep handlers', () => {
       headers: { [LockstepHeader.id]: uuidToString(uuidv7Bytes()), [LockstepHeader.type]: 'ctest.note-added' },
     }));
     await produceWire(topic, records);
-    const app = await NestFactory.createMicroservice(NotesModule, {
-      strategy: new LockstepServer({ consumerName: uniqueName('notes'), dataSource, topics: [topic] }),
-      logger: ['error', 'warn'],
-    });
+    const server = new LockstepServer({ consumerName: uniqueName('notes'), dataSource, topics: [topic] });
+    const app = await NestFactory.createMicroservice(NotesModule, { strategy: server, logger: ['error', 'warn'] });
     await app.listen();
+    expect(server.state).toBe('connected');
     try {
       await waitFor('three offsets stored', async () => {
         const rows = (await dataSource.query('SELECT next_offset FROM lockstep_consumer_offsets')) as Array<{ next_offset: string }>;
@@ -108,6 +107,7 @@ describe('Nest pipeline on Lockstep handlers', () => {
     } finally {
       await app.close();
     }
+    expect(server.state).toBe('disconnected');
     const notes = (await dataSource.query('SELECT id, n FROM notes ORDER BY n')) as Array<{ id: string; n: number }>;
     expect(notes).toEqual([{ id: 'note-1', n: 1 }, { id: 'note-2', n: 2 }, { id: 'note-3', n: 3 }]);
     expect(calls).toEqual({ guard: 3, interceptorBefore: 3, interceptorAfter: 3 });

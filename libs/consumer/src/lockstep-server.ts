@@ -78,7 +78,19 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
       parkedKeys: options.tables?.parkedKeys ?? DEFAULT_PARKED_KEYS_TABLE,
       deadLetters: options.tables?.deadLetters ?? DEFAULT_DEAD_LETTERS_TABLE,
     });
-    this._status$.next('disconnected');
+    this.setStatus('disconnected');
+  }
+
+  private currentStatus: Status = 'disconnected';
+
+  /** `connecting` → `connected` → `closing` → `disconnected`; for health endpoints. */
+  get state(): Status {
+    return this.currentStatus;
+  }
+
+  private setStatus(status: Status): void {
+    this.currentStatus = status;
+    this._status$.next(status);
   }
 
   /** Called by Nest for each `@OnEvent()` method (through `EventPattern`). */
@@ -117,7 +129,7 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
         'run the Lockstep migrations (lockstepMigrations from migrations/index.ts) on the read-model database, or create them with inboxTableDdl(), consumerOffsetsTableDdl(), parkedKeysTableDdl() and deadLettersTableDdl()',
       );
     }
-    this._status$.next('connecting');
+    this.setStatus('connecting');
     const kafka = createKafka(o.kafka ?? kafkaConnectionFromEnv(), o.clientId ?? `lockstep-consumer-${o.consumerName}`);
     this.sink = this.seams.deadLetterSink ?? new KafkajsDeadLetterSink(kafka);
     const concurrency = o.partitionsConcurrency ?? 3;
@@ -159,7 +171,7 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
       this.retentionTimer = setInterval(() => void this.pruneInbox(days), o.inboxRetentionIntervalMs ?? 3_600_000);
       this.retentionTimer.unref();
     }
-    this._status$.next('connected');
+    this.setStatus('connected');
     this.logger.log(`consumer ${o.consumerName} (group ${this.groupId}) reading ${o.topics.join(', ')} in ${o.mode ?? 'event'} mode`);
   }
 
@@ -219,7 +231,7 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
 
   /** Stops fetching, lets in-flight events finish and commit, leaves the group. */
   async close(): Promise<void> {
-    this._status$.next('closing');
+    this.setStatus('closing');
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.retentionTimer = undefined;
     try {
@@ -230,7 +242,7 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
     await this.sink?.close().catch(() => undefined);
     this.source = undefined;
     this.sink = undefined;
-    this._status$.next('disconnected');
+    this.setStatus('disconnected');
   }
 
   on(): never {

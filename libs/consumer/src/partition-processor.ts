@@ -320,7 +320,8 @@ export class PartitionProcessor {
     });
     const published = await this.untilStored(batch, () => this.publishDeadLetter(r.topic, dlqTopic, { key: r.key, value: r.value, headers }));
     if (published === ABORTED) return ABORTED;
-    const park = this.settings.onDeadLetter === 'park-key' && e.key !== null && !options.unpark;
+    // A record without a valid event id cannot be re-driven into place, so it parks nothing.
+    const park = this.settings.onDeadLetter === 'park-key' && e.key !== null && e.eventIdBytes !== undefined && !options.unpark;
     const stored = await this.untilStored(batch, () =>
       this.inTransaction(async (qr) => {
         if (e.eventIdBytes) {
