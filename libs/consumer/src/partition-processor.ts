@@ -37,7 +37,7 @@ class HandlerFailure extends Error {
 // to dead-letter an event, whoever ran the query.
 const CONNECTION_ERRORS = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN', 'PROTOCOL_SEQUENCE_TIMEOUT', 'POOL_CLOSED',
+  'ER_SERVER_SHUTDOWN', 'PROTOCOL_SEQUENCE_TIMEOUT', 'POOL_CLOSED', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED',
 ]);
 const isConnectionError = (error: unknown): boolean => {
   const e = error as { code?: string; driverError?: { code?: string } };
