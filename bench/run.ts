@@ -81,6 +81,10 @@ interface CatchupResult {
   /** CPU seconds MariaDB and the Kafka broker used from spawn to the last event (shared servers: includes other clients). */
   dbCpuSec: number;
   brokerCpuSec: number;
+  /** From the system's own metrics, when it has them (Lockstep): Kafka transactions, mean send+commit ms, mean events per transaction. */
+  kafkaTransactions?: number;
+  meanCommitMs?: number;
+  meanBatchEvents?: number;
   peakRssMiB: number;
   missing: number;
   duplicates: number;
@@ -99,6 +103,9 @@ interface LiveResult {
   max: number;
   missing: number;
   duplicates: number;
+  kafkaTransactions?: number;
+  meanCommitMs?: number;
+  meanBatchEvents?: number;
 }
 
 interface Limits {
@@ -122,6 +129,17 @@ function push<K, V>(m: Map<K, Map<string, V[]>>, k: K, sys: string, v: V): void 
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** Kafka transactions, mean send+commit ms and mean events per transaction between two metric reads. */
+function diagDelta(a: Record<string, number>, b: Record<string, number>): { kafkaTransactions?: number; meanCommitMs?: number; meanBatchEvents?: number } {
+  if (b.commits === undefined || !Number.isFinite(b.commits)) return {};
+  const commits = b.commits - (a.commits ?? 0);
+  return {
+    kafkaTransactions: commits,
+    meanCommitMs: ((b.commitSeconds! - (a.commitSeconds ?? 0)) / commits) * 1000,
+    meanBatchEvents: (b.batchEvents! - (a.batchEvents ?? 0)) / commits,
+  };
+}
 
 /** CPU seconds of the private MariaDB and Kafka processes (pids from scripts/infra). */
 function serverCpu(): { db: number; broker: number } {
@@ -215,6 +233,7 @@ async function catchupRun(db: TestDatabase, sys: SystemAdapter, size: SizeCase, 
     const w = await watchUntil(reader, proc, () => reader.count >= n, 60_000 + n / 2);
     const atLast = proc.sample();
     const servers1 = serverCpu();
+    const diag = diagDelta({}, (await sys.diagnostics?.(config)) ?? {});
     await sleep(1000); // late duplicates
     const steadySec = (reader.lastAtUs - reader.firstAtUs) / 1e6;
     result = {
@@ -230,6 +249,7 @@ async function catchupRun(db: TestDatabase, sys: SystemAdapter, size: SizeCase, 
       cpuUsPerEvent: w.done ? ((atLast.cpu - w.cpuAtFirst) * 1e6) / n : NaN,
       dbCpuSec: servers1.db - servers0.db,
       brokerCpuSec: servers1.broker - servers0.broker,
+      ...diag,
       peakRssMiB: proc.sample().rss,
       missing: reader.missing(),
       duplicates: reader.duplicates,
@@ -242,7 +262,7 @@ async function catchupRun(db: TestDatabase, sys: SystemAdapter, size: SizeCase, 
   if (!result.ok) failures.push(`catch-up ${size.label} ${sys.id} run ${run}: ${result.note}`);
   log(
     `  ${sys.id}: ${fmt(result.steadyEventsPerSec)} ev/s steady, ${fmt(result.wallEventsPerSec)} incl. start, first after ${fmt(result.firstEventSec, 2)} s, ` +
-      `cpu ${fmt(result.cpuSec, 1)} s (MariaDB ${fmt(result.dbCpuSec, 1)} s, broker ${fmt(result.brokerCpuSec, 1)} s), rss ${fmt(result.peakRssMiB)} MiB, missing ${result.missing}, dup ${result.duplicates}, order ${result.orderViolations}`,
+      `cpu ${fmt(result.cpuSec, 1)} s (MariaDB ${fmt(result.dbCpuSec, 1)} s, broker ${fmt(result.brokerCpuSec, 1)} s), rss ${fmt(result.peakRssMiB)} MiB${result.kafkaTransactions !== undefined ? `, ${result.kafkaTransactions} Kafka transactions (mean ${fmt(result.meanCommitMs!, 1)} ms, ${fmt(result.meanBatchEvents!)} events)` : ''}, missing ${result.missing}, dup ${result.duplicates}, order ${result.orderViolations}`,
   );
   push(catchup, size.label, sys.id, result);
   await deleteTopics(config.topicPrefix);
@@ -270,6 +290,7 @@ async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promi
     for (const rate of LIVE.rates) {
       const ids: string[] = [];
       const dupBefore = reader.duplicates;
+      const diag0 = (await sys.diagnostics?.(config)) ?? {};
       const connections = rate === 0 ? 8 : rate <= 200 ? 2 : 4;
       const w = await writeLive(config.db, table, {
         rate,
@@ -287,7 +308,9 @@ async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promi
       const all = await reader.waitUntil(() => reader.latenciesMs(idSet).length >= ids.length, 90_000);
       await sleep(300);
       const lat = reader.latenciesMs(ids);
+      const diag = diagDelta(diag0, (await sys.diagnostics?.(config)) ?? {});
       const r: LiveResult = {
+        ...diag,
         run,
         rate,
         ok: all,
@@ -301,7 +324,7 @@ async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promi
         duplicates: reader.duplicates - dupBefore,
       };
       if (!r.ok) failures.push(`live ${rateLabel(rate)} ${sys.id} run ${run}: ${r.note}`);
-      log(`  ${sys.id} @ ${rateLabel(rate)}: ${fmt(r.achievedTxPerSec)} tx/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, missing ${r.missing}, dup ${r.duplicates}`);
+      log(`  ${sys.id} @ ${rateLabel(rate)}: ${fmt(r.achievedTxPerSec)} tx/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, missing ${r.missing}, dup ${r.duplicates}${r.kafkaTransactions !== undefined ? `; ${r.kafkaTransactions} Kafka transactions, mean ${fmt(r.meanCommitMs!, 1)} ms send+commit, ${fmt(r.meanBatchEvents!, 1)} events each` : ''}`);
       push(live, rate, sys.id, r);
     }
   } finally {
@@ -417,6 +440,25 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
       }
     }
   }
+  const diagRows: string[] = [];
+  for (const s of systems) {
+    for (const size of SIZES) {
+      const rs = (catchup.get(size.label)?.get(s.id) ?? []).filter((r) => r.kafkaTransactions !== undefined);
+      if (rs.length) diagRows.push(diagRow(s.id, `catch-up ${size.label}`, rs));
+    }
+    for (const rate of LIVE.rates) {
+      const rs = (live.get(rate)?.get(s.id) ?? []).filter((r) => r.kafkaTransactions !== undefined);
+      if (rs.length) diagRows.push(diagRow(s.id, `live ${rateLabel(rate)}`, rs));
+    }
+  }
+  if (diagRows.length) {
+    p();
+    p("## The relay's own metrics (its /metrics endpoint, read before it was stopped)");
+    p();
+    p('| system | scenario | Kafka transactions | mean send+commit ms | mean events per transaction |');
+    p('|---|---|---|---|---|');
+    for (const row of diagRows) p(row);
+  }
   p();
   p('## Problems in this run');
   p();
@@ -425,6 +467,11 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
   for (const f of failures) p(`- ${f}`);
   p();
   return lines.join('\n');
+}
+
+function diagRow(id: string, scenario: string, rs: Array<{ kafkaTransactions?: number; meanCommitMs?: number; meanBatchEvents?: number }>): string {
+  const sp = (f: (r: (typeof rs)[number]) => number | undefined): Spread => spread(rs.map((r) => f(r) ?? NaN));
+  return `| ${id} | ${scenario} | ${fmtSpread(sp((r) => r.kafkaTransactions))} | ${fmtSpread(sp((r) => r.meanCommitMs), 1)} | ${fmtSpread(sp((r) => r.meanBatchEvents), 1)} |`;
 }
 
 /** One line per system: the main case (first payload size) and live p99 at 1,000 tx/s. */

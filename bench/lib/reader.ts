@@ -3,6 +3,9 @@ import { kafkaBrokersFromEnv } from '@lockstep/core';
 import { parseValue, type WrittenEvent } from './data.js';
 import { nowUs, sleep } from './util.js';
 
+/** Fetch long-poll bound of the measuring reader (kafkajs `maxWaitTimeInMs`). */
+export const READER_MAX_WAIT_MS = Number(process.env.BENCH_READER_MAX_WAIT_MS ?? 100);
+
 /**
  * The measuring reader: a kafkajs consumer with `readUncommitted: false` (read_committed), so an
  * event counts only once its Kafka transaction (if any) committed. It checks every system's
@@ -62,7 +65,7 @@ export class BenchReader {
       readUncommitted: false,
       maxBytes: 64 * 1024 * 1024,
       maxBytesPerPartition: 16 * 1024 * 1024,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: READER_MAX_WAIT_MS,
       sessionTimeout: 30_000,
     });
     this.consumer = consumer;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { formatMysqlUrl, relayCheckpointTableDdl } from '@lockstep/core';
 import { connectionOptions } from '../lib/data.js';
@@ -7,6 +7,7 @@ import type { RunConfig, SystemAdapter } from './types.js';
 
 const MAIN = 'apps/relay/src/main.ts';
 let httpPort = 19_500;
+const portByRun = new Map<string, number>();
 
 export const TOPIC_PARTITIONS = 3;
 
@@ -21,9 +22,36 @@ function relayEnv(config: RunConfig, extra: Record<string, string>): NodeJS.Proc
     LOCKSTEP_TOPIC_PREFIX: config.topicPrefix,
     LOCKSTEP_TOPIC_PARTITIONS: String(TOPIC_PARTITIONS),
     LOCKSTEP_RELAY_INITIAL_GTID: config.startGtid,
-    LOCKSTEP_RELAY_HTTP_PORT: String(httpPort++),
+    LOCKSTEP_RELAY_HTTP_PORT: String(portFor(config)),
     ...extra,
   };
+}
+
+function portFor(config: RunConfig): number {
+  let port = portByRun.get(config.runId);
+  if (port === undefined) portByRun.set(config.runId, (port = httpPort++));
+  return port;
+}
+
+/** Kafka transactions, their total send+commit time and events, from the relay's own Prometheus histograms. */
+async function relayDiagnostics(config: RunConfig): Promise<Record<string, number>> {
+  const port = portByRun.get(config.runId);
+  if (port === undefined) return {};
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    appendFileSync(`${config.workDir}/metrics.txt`, `# read at ${new Date().toISOString()}\n${text}\n`);
+    const value = (name: string): number => {
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : NaN;
+    };
+    return {
+      commits: value('lockstep_relay_kafka_commit_seconds_count'),
+      commitSeconds: value('lockstep_relay_kafka_commit_seconds_sum'),
+      batchEvents: value('lockstep_relay_batch_size_events_sum'),
+    };
+  } catch {
+    return {};
+  }
 }
 
 async function ensureCheckpointTable(config: RunConfig): Promise<void> {
@@ -50,6 +78,7 @@ export const lockstepAdapter: SystemAdapter = {
   async prepare(config) {
     await ensureCheckpointTable(config);
   },
+  diagnostics: relayDiagnostics,
   async start(config) {
     return spawnLogged(
       process.execPath,
@@ -84,6 +113,7 @@ export const lockstepNoTxAdapter: SystemAdapter = {
   async prepare(config) {
     await ensureCheckpointTable(config);
   },
+  diagnostics: relayDiagnostics,
   async start(config) {
     return spawnLogged(
       process.execPath,

@@ -35,6 +35,8 @@ export interface SystemAdapter {
   prepare?(config: RunConfig): Promise<void>;
   /** Starts the system; resolves once the process is spawned (not necessarily ready). */
   start(config: RunConfig): Promise<RunningProcess>;
+  /** Optional figures the system reports about itself, read just before it is stopped. */
+  diagnostics?(config: RunConfig): Promise<Record<string, number>>;
   /** Exact settings, for the results file. */
   describe(): Record<string, string>;
 }
