@@ -4,7 +4,7 @@
  * Prints markdown tables, writes bench/results/<date>-<mode>.{md,json} and SVG plots.
  * Method and caveats: docs/benchmarks.md.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -638,10 +638,13 @@ async function main(): Promise<void> {
   }
   const seconds = (Date.now() - startedAt.getTime()) / 1000;
   mkdirSync(resultsDir, { recursive: true });
-  const stem = `${resultsDir}/${startedAt.toISOString().slice(0, 10)}-${mode}`;
+  // <date>-<mode>; a second run on the same day gets the start time too, so none is overwritten.
+  let stem = `${resultsDir}/${startedAt.toISOString().slice(0, 10)}-${mode}`;
+  if (existsSync(`${stem}.md`)) stem = `${stem}-${startedAt.toISOString().slice(11, 16).replace(':', '')}`;
+  machine.load_at_end = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const md = report(systems, machine, startedAt, seconds);
   const svgs = plots(systems, stem);
-  const mdWithPlots = md + (svgs.length ? `\n## Plots\n\n${svgs.map((f) => `![${f}](${f.split('/').pop()})`).join('\n\n')}\n` : '');
+  const mdWithPlots = md + (svgs.length ? `\n## Plots\n\n${svgs.map((f) => `![${f.split('/').pop()}](${f.split('/').pop()})`).join('\n\n')}\n` : '');
   writeFileSync(`${stem}.md`, mdWithPlots);
   writeFileSync(
     `${stem}.json`,
