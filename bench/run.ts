@@ -58,6 +58,9 @@ const RUNS = opt('runs') ? Number(opt('runs')) : undefined;
 const ONLY = opt('systems')?.split(',');
 const SKIP_LIVE = flag('no-live');
 const KEEP = flag('keep');
+/** Re-render the tables and plots of an earlier run from its JSON (no measuring). */
+const FROM_JSON = opt('from-json');
+let commandArgs = argv;
 
 const ALL_SYSTEMS: SystemAdapter[] = [lockstepAdapter, lockstepNoTxAdapter, debeziumAdapter, pollingAdapter];
 const OUTBOX_TABLE = 'lockstep_outbox';
@@ -356,7 +359,7 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
   };
   p(`# Lockstep benchmark — ${mode} run, ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   p();
-  p(`Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (${argv.join(' ') || 'no options'}); took ${fmt(seconds / 60, 1)} min.`);
+  p(`Command: \`npm run bench${commandArgs.length ? ` -- ${commandArgs.join(' ')}` : ''}\`; took ${fmt(seconds / 60, 1)} min.`);
   p('Method: docs/benchmarks.md. Figures are medians over runs with (min–max); ratios to Lockstep are computed run by run (same run index) and then summarised the same way. Higher events/s is better; lower latency/CPU/RSS is better.');
   p();
   p('## Summary');
@@ -415,6 +418,22 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
           `${fmtSpread(sp((r) => r.cpuSec), 1)} | ${fmtSpread(sp((r) => r.cpuUsPerEvent), 1)} | ${fmtSpread(sp((r) => r.dbCpuSec), 1)} | ${fmtSpread(sp((r) => r.brokerCpuSec), 1)} | ${fmtSpread(sp((r) => r.peakRssMiB))} | ${sum((r) => r.missing)} | ${sum((r) => r.duplicates)} | ${sum((r) => r.orderViolations)} |`,
       );
     }
+    if (base.length && systems.some((s) => s.id !== 'lockstep' && bySys.has(s.id))) {
+      p();
+      p('Each figure as a ratio to Lockstep\'s in the same run (median (min–max) of the per-run ratios):');
+      p();
+      p('| system | events/s steady | events/s incl. start | first event | CPU s | CPU µs/event | MariaDB CPU s | peak RSS |');
+      p('|---|---|---|---|---|---|---|---|');
+      for (const s of systems) {
+        const rs = bySys.get(s.id);
+        if (!rs || s.id === 'lockstep') continue;
+        const x = (f: (r: CatchupResult) => number, d = 2): string => fmtSpread(ratioSpread(rs, base, f), d);
+        p(
+          `| ${s.id} | ${x((r) => r.steadyEventsPerSec)} | ${x((r) => r.wallEventsPerSec)} | ${x((r) => r.firstEventSec)} | ${x((r) => r.cpuSec)} | ` +
+            `${x((r) => r.cpuUsPerEvent)} | ${x((r) => r.dbCpuSec)} | ${x((r) => r.peakRssMiB)} |`,
+        );
+      }
+    }
   }
   if (live.size) {
     p();
@@ -422,8 +441,8 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
     p();
     p('Latency = reader receive time − writer clock just before the single-row autocommit INSERT, both in the harness process; the reader is a kafkajs consumer with readUncommitted=false.');
     p();
-    p('| rate | system | achieved tx/s | p50 ms | p99 ms | max ms | p99 × Lockstep | missing | duplicates |');
-    p('|---|---|---|---|---|---|---|---|---|');
+    p('| rate | system | achieved tx/s | p50 ms | p99 ms | max ms | p50 × Lockstep | p99 × Lockstep | missing | duplicates |');
+    p('|---|---|---|---|---|---|---|---|---|---|');
     for (const rate of LIVE.rates) {
       const bySys = live.get(rate);
       if (!bySys) continue;
@@ -433,8 +452,9 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
         if (!rs) continue;
         const sp = (f: (r: LiveResult) => number): Spread => spread(rs.map(f));
         const ratio = s.id === 'lockstep' ? '1' : fmtSpread(ratioSpread(rs, base, (r: LiveResult) => r.p99), 2);
+        const ratio50 = s.id === 'lockstep' ? '1' : fmtSpread(ratioSpread(rs, base, (r: LiveResult) => r.p50), 2);
         p(
-          `| ${rateLabel(rate)} | ${s.id} | ${fmtSpread(sp((r) => r.achievedTxPerSec))} | ${fmtSpread(sp((r) => r.p50), 1)} | ${fmtSpread(sp((r) => r.p99), 1)} | ${fmtSpread(sp((r) => r.max), 1)} | ${ratio} | ` +
+          `| ${rateLabel(rate)} | ${s.id} | ${fmtSpread(sp((r) => r.achievedTxPerSec))} | ${fmtSpread(sp((r) => r.p50), 1)} | ${fmtSpread(sp((r) => r.p99), 1)} | ${fmtSpread(sp((r) => r.max), 1)} | ${ratio50} | ${ratio} | ` +
             `${rs.reduce((a, r) => a + r.missing, 0)} | ${rs.reduce((a, r) => a + r.duplicates, 0)} |`,
         );
       }
@@ -595,7 +615,43 @@ async function sizeCase(size: SizeCase, active: SystemAdapter[], dbs: TestDataba
 }
 
 
+interface SavedRun {
+  startedAt: string;
+  seconds: number;
+  argv: string[];
+  machine: Record<string, string>;
+  systems: Array<{ id: string; skipped: string | null }>;
+  limits: Record<string, Limits>;
+  catchup: Record<string, Record<string, CatchupResult[]>>;
+  live: Record<string, Record<string, LiveResult[]>>;
+  failures: string[];
+}
+
+/** `--from-json bench/results/X.json`: rewrites X.md and X's plots from the saved figures. */
+function rerender(file: string): void {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedRun;
+  commandArgs = saved.argv;
+  for (const [k, v] of Object.entries(saved.limits)) limits.set(k, v);
+  for (const [size, bySys] of Object.entries(saved.catchup)) for (const [id, rs] of Object.entries(bySys)) for (const r of rs) push(catchup, size, id, r);
+  for (const [label, bySys] of Object.entries(saved.live)) {
+    const rate = label === 'max' ? 0 : Number.parseInt(label, 10);
+    for (const [id, rs] of Object.entries(bySys)) for (const r of rs) push(live, rate, id, r);
+  }
+  for (const s of saved.systems) if (s.skipped) skipped.set(s.id, s.skipped);
+  failures.push(...saved.failures);
+  const systems = ALL_SYSTEMS.filter((s) => saved.systems.some((x) => x.id === s.id));
+  const stem = file.replace(/\.json$/, '');
+  const md = report(systems, saved.machine, new Date(saved.startedAt), saved.seconds);
+  const svgs = plots(systems, stem);
+  writeFileSync(`${stem}.md`, withPlots(md, svgs));
+  log(`re-rendered ${stem}.md${svgs.length ? `, ${svgs.join(', ')}` : ''} from ${file}`);
+}
+
+const withPlots = (md: string, svgs: string[]): string =>
+  md + (svgs.length ? `\n## Plots\n\n${svgs.map((f) => `![${f.split('/').pop()}](${f.split('/').pop()})`).join('\n\n')}\n` : '');
+
 async function main(): Promise<void> {
+  if (FROM_JSON) return rerender(FROM_JSON);
   const startedAt = new Date();
   const machine = describeMachine();
   const systems = ALL_SYSTEMS.filter((s) => !ONLY || ONLY.includes(s.id));
@@ -644,7 +700,7 @@ async function main(): Promise<void> {
   machine.load_at_end = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const md = report(systems, machine, startedAt, seconds);
   const svgs = plots(systems, stem);
-  const mdWithPlots = md + (svgs.length ? `\n## Plots\n\n${svgs.map((f) => `![${f.split('/').pop()}](${f.split('/').pop()})`).join('\n\n')}\n` : '');
+  const mdWithPlots = withPlots(md, svgs);
   writeFileSync(`${stem}.md`, mdWithPlots);
   writeFileSync(
     `${stem}.json`,
