@@ -11,7 +11,7 @@ import mysql from 'mysql2/promise';
 import { outboxTableDdl, relayCheckpointTableDdl } from '@lockstep/core';
 import { createTestDatabase, createTopics, type TestDatabase } from '@lockstep/testing';
 import { writeBacklog, writeLive, writeMarker, type WrittenEvent } from './lib/data.js';
-import { kafkaLimitBatch, kafkaTxProduceRate, zongjiDecodeRate, KAFKA_LIMIT_BATCH, KAFKA_LIMIT_BATCH_BYTES, KAFKA_LIMIT_RETRY_MS } from './lib/limits.js';
+import { kafkaLimitBatch, kafkaSmallTxLatency, kafkaTxProduceRate, type SmallTxLatency, zongjiDecodeRate, KAFKA_LIMIT_BATCH, KAFKA_LIMIT_BATCH_BYTES, KAFKA_LIMIT_RETRY_MS } from './lib/limits.js';
 import { describeMachine } from './lib/machine.js';
 import { cpuSeconds, type RunningProcess } from './lib/proc.js';
 import { BenchReader } from './lib/reader.js';
@@ -120,6 +120,8 @@ interface Limits {
 const catchup = new Map<string, Map<string, CatchupResult[]>>(); // size label -> system -> runs
 const live = new Map<number, Map<string, LiveResult[]>>(); // rate -> system -> runs
 const limits = new Map<string, Limits>();
+let smallTx: SmallTxLatency[] = [];
+const SMALL_TX_RETRY_MS = [50, 10];
 const skipped = new Map<string, string>();
 const failures: string[] = [];
 
@@ -391,6 +393,14 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
     const L = lowest(l);
     p(`| ${size.label} | ${fmt(size.events)} | ${fmt(l.dbTxPerSec)} | ${fmt(l.zongjiRowsPerSec)} | ${fmt(l.kafkaRecordsPerSec)} | ${fmt(L)} |`);
   }
+  if (smallTx.length) {
+    p();
+    p(`Back-to-back small Kafka transactions (kafkajs alone, 3 records of ${SIZES[0]!.label} each, one transaction at a time, no DB), what a relay under light load does. Kafka 4 answers CONCURRENT_TRANSACTIONS to a transaction begun right after a commit; kafkajs then waits \`retry.initialRetryTime\`:`);
+    p();
+    p('| retry.initialRetryTime | transactions/s | begin→commit p50 ms | p99 ms | max ms |');
+    p('|---|---|---|---|---|');
+    for (const t of smallTx) p(`| ${t.initialRetryTime} ms | ${fmt(t.transactionsPerSec)} | ${fmt(t.p50, 1)} | ${fmt(t.p99, 1)} | ${fmt(t.max, 1)} |`);
+  }
   p();
   p('## Catch-up (backlog committed before the system starts)');
   p();
@@ -597,6 +607,13 @@ async function sizeCase(size: SizeCase, active: SystemAdapter[], dbs: TestDataba
   log(`  zongji decode: ${fmt(zongji)} rows/s`);
   const limitPrefix = `lsb.limit${size.bytes}-${Math.random().toString(16).slice(2, 8)}`;
   const kafka = await limit('kafka', () => kafkaTxProduceRate(`${limitPrefix}.bench`, size.events, size.bytes, TOPIC_PARTITIONS));
+  if (size === SIZES[0]) {
+    try {
+      smallTx = await kafkaSmallTxLatency(`${limitPrefix}.small`, size.bytes, quick ? 2 : 5, SMALL_TX_RETRY_MS);
+    } catch (error) {
+      failures.push(`limit small transactions: ${(error as Error).message}`);
+    }
+  }
   await deleteTopics(limitPrefix);
   limits.set(size.label, { dbTxPerSec: backlog.txPerSecond, zongjiRowsPerSec: zongji, kafkaRecordsPerSec: kafka });
   for (let run = 1; run <= runs; run++) {
@@ -625,6 +642,7 @@ interface SavedRun {
   catchup: Record<string, Record<string, CatchupResult[]>>;
   live: Record<string, Record<string, LiveResult[]>>;
   failures: string[];
+  smallTransactions?: SmallTxLatency[];
 }
 
 /** `--from-json bench/results/X.json`: rewrites X.md and X's plots from the saved figures. */
@@ -632,6 +650,7 @@ function rerender(file: string): void {
   const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedRun;
   commandArgs = saved.argv;
   for (const [k, v] of Object.entries(saved.limits)) limits.set(k, v);
+  smallTx = saved.smallTransactions ?? [];
   for (const [size, bySys] of Object.entries(saved.catchup)) for (const [id, rs] of Object.entries(bySys)) for (const r of rs) push(catchup, size, id, r);
   for (const [label, bySys] of Object.entries(saved.live)) {
     const rate = label === 'max' ? 0 : Number.parseInt(label, 10);
@@ -713,6 +732,7 @@ async function main(): Promise<void> {
         machine,
         systems: systems.map((s) => ({ id: s.id, label: s.label, guarantee: s.guarantee, settings: s.describe(), skipped: skipped.get(s.id) ?? null })),
         limits: Object.fromEntries(limits),
+        smallTransactions: smallTx,
         catchup: Object.fromEntries([...catchup].map(([k, v]) => [k, Object.fromEntries(v)])),
         live: Object.fromEntries([...live].map(([k, v]) => [rateLabel(k), Object.fromEntries(v)])),
         failures,

@@ -83,3 +83,46 @@ export async function kafkaTxProduceRate(topic: string, records: number, size: n
   log(`  kafka transactional produce: ${Math.round(rate)} records/s (${size} B, ${perTx} per transaction)`);
   return rate;
 }
+
+export interface SmallTxLatency {
+  initialRetryTime: number;
+  transactionsPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Back-to-back small Kafka transactions (3 records each, one at a time, no DB), as a relay under
+ * light load commits them: the begin right after a commit meets CONCURRENT_TRANSACTIONS on Kafka 4
+ * and kafkajs waits `retry.initialRetryTime` before trying again. Measured per retry setting.
+ */
+export async function kafkaSmallTxLatency(topic: string, size: number, seconds: number, retryTimes: number[]): Promise<SmallTxLatency[]> {
+  await createTopics([topic], { partitions: 3 });
+  const value = makePayload('00000000-0000-7000-8000-000000000000', 0, 0, size);
+  const out: SmallTxLatency[] = [];
+  for (const initialRetryTime of retryTimes) {
+    const kafka = new Kafka({ clientId: 'bench-small-tx', brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING, retry: { initialRetryTime, maxRetryTime: 2000, retries: 6 } });
+    const producer = kafka.producer({ transactionalId: `bench-small-tx-${topic}-${initialRetryTime}`, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const times: number[] = [];
+    const start = performance.now();
+    const end = start + seconds * 1000;
+    try {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const tx = await producer.transaction();
+        await tx.send({ topic, acks: -1, messages: [0, 1, 2].map((i) => ({ key: `agg-${i}`, value })) });
+        await tx.commit();
+        times.push(performance.now() - t);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    times.sort((a, b) => a - b);
+    const q = (p: number): number => times[Math.min(times.length - 1, Math.max(0, Math.ceil(p * times.length) - 1))]!;
+    out.push({ initialRetryTime, transactionsPerSec: times.length / ((performance.now() - start) / 1000), p50: q(0.5), p99: q(0.99), max: times[times.length - 1]! });
+    log(`  kafka small transactions, initialRetryTime=${initialRetryTime}: ${Math.round(out.at(-1)!.transactionsPerSec)} tx/s, p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms`);
+  }
+  return out;
+}
