@@ -13,3 +13,7 @@ export type { SourceTransaction, CommitPosition } from './transaction-assembler.
 export * from './relay-grants.js';
 export * from './relay-metrics.js';
 export * from './relay.module.js';
+// Building blocks (benchmarks, custom wiring); their signatures carry no zongji/kafkajs types.
+export { ZongjiBinlogSource, type ZongjiBinlogSourceOptions } from './zongji-binlog-source.js';
+export { KafkaTransactionalPublisher, type KafkaTransactionalPublisherOptions } from './kafka-transactional-publisher.js';
+export * from './binlog-retention.js';

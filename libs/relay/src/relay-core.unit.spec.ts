@@ -169,3 +169,18 @@ describe('checkpoint codec, state machine, options, fencing detection, grants', 
     expect(sql).not.toMatch(/ALL|SUPER|DELETE/);
   });
 });
+
+describe('assessPurgeRisk', () => {
+  const facts = { files: ['binlog.000001', 'binlog.000002', 'binlog.000003', 'binlog.000004'], expireSeconds: 86_400 };
+  it('is quiet for a recent checkpoint, or one in a newer file', async () => {
+    const { assessPurgeRisk } = await import('./binlog-retention.js');
+    expect(assessPurgeRisk(facts, 'binlog.000001', 60).atRisk).toBe(false);
+    expect(assessPurgeRisk(facts, 'binlog.000004', 80_000).atRisk).toBe(false);
+    expect(assessPurgeRisk({ ...facts, expireSeconds: null }, 'binlog.000001', 1e9).atRisk).toBe(false);
+  });
+  it('warns for an old checkpoint in the oldest files, and for a file already gone', async () => {
+    const { assessPurgeRisk } = await import('./binlog-retention.js');
+    expect(assessPurgeRisk(facts, 'binlog.000002', 50_000).atRisk).toBe(true);
+    expect(assessPurgeRisk(facts, 'binlog.000000', 1).message).toMatch(/no longer on the server/);
+  });
+});

@@ -52,6 +52,7 @@ export class RelayMetrics {
       },
     });
     new Gauge({ name: 'lockstep_relay_queued_events', help: 'Events read from the binlog, not yet in Kafka', registers, collect() { this.set(relay.queuedEvents); } });
+    new Gauge({ name: 'lockstep_relay_binlog_purge_risk', help: '1 when the binlog file holding the checkpoint may be purged soon', registers, collect() { this.set(relay.binlogPurgeRisk ? 1 : 0); } });
     new Gauge({ name: 'lockstep_relay_source_paused', help: '1 while backpressure pauses the binlog', registers, collect() { this.set(relay.isPaused ? 1 : 0); } });
     new Gauge({
       name: 'lockstep_relay_state',

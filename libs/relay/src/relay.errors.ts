@@ -74,3 +74,12 @@ export class BinlogStreamError extends LockstepError {
     });
   }
 }
+
+/** A Kafka call did not finish in time: its outcome is unknown, so the producer is replaced and the checkpoint re-read. */
+export class KafkaDeadlineError extends LockstepError {
+  constructor(what: string, ms: number) {
+    super('LOCKSTEP_RELAY_KAFKA_DEADLINE', `${what} did not finish within ${ms} ms`, 'check the brokers; the relay replaces its producer and resumes from the last committed checkpoint', {
+      retriable: true,
+    });
+  }
+}

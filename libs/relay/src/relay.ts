@@ -2,13 +2,14 @@ import { EventEmitter } from 'node:events';
 import { uuidToString } from '@lockstep/core';
 import type { BinlogSource } from './binlog-source.js';
 import { currentGtidPosition } from './binlog-position.js';
+import { assessPurgeRisk, readBinlogRetention } from './binlog-retention.js';
 import { MysqlCheckpointMirror } from './checkpoint-mirror.js';
 import { KafkaTransactionalPublisher } from './kafka-transactional-publisher.js';
 import { MysqlLeaderLock } from './leader-lock.js';
 import { runPreflight } from './preflight.js';
 import { defaultTopicRouter, toRelayRecord, type TopicRouter } from './record-router.js';
 import type { GtidPosition, RelayCheckpoint } from './relay-checkpoint.js';
-import { BinlogPurgedError, OutboxRowError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
+import { BinlogPurgedError, KafkaDeadlineError, OutboxRowError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay.options.js';
 import { RelayStateMachine, type RelayState } from './relay-state.js';
 import { TransactionQueue } from './transaction-queue.js';
@@ -36,6 +37,15 @@ export interface RelayEventMap {
 const ERRNO_PURGED = 1236;
 const ERRNO_DUPLICATE_SERVER_ID = 4052;
 
+/** A Kafka call that neither resolves nor rejects (kafkajs can hang across a broker restart) is an ambiguous failure. */
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KafkaDeadlineError(what, ms)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e));
 
 /**
@@ -58,6 +68,9 @@ export class Relay extends EventEmitter<RelayEventMap> {
   private mirror: MysqlCheckpointMirror | null = null;
   private mirrorBusy = false;
   private mirrorPending: RelayCheckpoint | null = null;
+  private purgeRisk = false;
+  private purgeCheckedAt = 0;
+  private purgeWarnedAt = 0;
   private settle!: (error: Error | null) => void;
   private readonly ended: Promise<Error | null> = new Promise((resolve) => (this.settle = resolve));
 
@@ -86,6 +99,10 @@ export class Relay extends EventEmitter<RelayEventMap> {
   }
   get isPaused(): boolean {
     return this.sourcePaused;
+  }
+  /** True when the binlog file holding the checkpoint may be purged soon (see assessPurgeRisk). */
+  get binlogPurgeRisk(): boolean {
+    return this.purgeRisk;
   }
   /** The fatal error that ended the relay (fenced, purged binlog), if any. */
   get failure(): Error | null {
@@ -190,8 +207,9 @@ export class Relay extends EventEmitter<RelayEventMap> {
       this.sm.transition('starting');
       const publisher = o.createPublisher?.() ?? this.createPublisher();
       try {
-        await publisher.connect();
-        const checkpoint = await publisher.readCheckpoint();
+        const deadline = o.transactionTimeoutMs + 30_000;
+        await withDeadline(publisher.connect(), deadline, 'connecting the producer');
+        const checkpoint = await withDeadline(publisher.readCheckpoint(), deadline + 30_000, 'reading the checkpoint topic');
         await this.stream(publisher, checkpoint);
         backoffMs = 250;
       } catch (error) {
@@ -211,9 +229,14 @@ export class Relay extends EventEmitter<RelayEventMap> {
         await this.wait(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 10_000);
       } finally {
-        await publisher.close();
+        await withDeadline(publisher.close(), 10_000, 'closing the producer').catch(() => undefined);
       }
     }
+  }
+
+  /** Shorter than the transaction timeout, so a hung call is abandoned before the broker aborts it anyway. */
+  private get publishDeadlineMs(): number {
+    return Math.max(10_000, Math.floor(this.options.transactionTimeoutMs / 2));
   }
 
   private createPublisher(): TransactionalPublisher {
@@ -273,7 +296,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
       // Record the starting point at once, so a crash before the first event cannot move it
       // (with 'current', a restart would otherwise skip what was written in between).
       committed = { ...committed, gtidSet: from, at: new Date().toISOString() };
-      await publisher.publish([], committed);
+      await withDeadline(publisher.publish([], committed), this.publishDeadlineMs, 'committing the start position');
     }
     this.checkpoint = committed;
 
@@ -336,6 +359,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
           continue;
         }
 
+        this.checkPurgeRisk(committed);
         const batch = queue.take(o.maxBatchEvents, o.maxBatchBytes);
         if (this.sourcePaused && queue.queuedEvents <= low) {
           this.sourcePaused = false;
@@ -347,7 +371,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
           if (latest && latest.gtidSet !== committed.gtidSet && Date.now() - lastCommitAt >= o.idleCheckpointMs) {
             // Only row-less transactions went by: move the checkpoint so a restart need not re-read them.
             const next: RelayCheckpoint = { ...committed, gtidSet: latest.gtidSet, binlogFile: latest.binlogFile, binlogPosition: latest.binlogPosition, at: new Date().toISOString() };
-            await publisher.publish([], next);
+            await withDeadline(publisher.publish([], next), this.publishDeadlineMs, 'committing a checkpoint');
             committed = next;
             this.checkpoint = next;
             lastCommitAt = Date.now();
@@ -360,7 +384,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
         binlogBackoffMs = 100;
 
         const records = batch.transactions.flatMap((tx) => tx.rows.map((row) => toRelayRecord(row, this.router)));
-        await publisher.ensureTopics(records.map((r) => r.topic));
+        await withDeadline(publisher.ensureTopics(records.map((r) => r.topic)), this.publishDeadlineMs, 'creating topics');
         const lastTx = batch.transactions[batch.transactions.length - 1]!;
         const lastRow = lastTx.rows[lastTx.rows.length - 1]!;
         const next: RelayCheckpoint = {
@@ -373,7 +397,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
           at: new Date().toISOString(),
         };
         const t0 = performance.now();
-        await publisher.publish(records, next);
+        await withDeadline(publisher.publish(records, next), this.publishDeadlineMs, 'publishing a batch');
         const commitMs = performance.now() - t0;
         committed = next;
         this.checkpoint = next;
@@ -388,6 +412,26 @@ export class Relay extends EventEmitter<RelayEventMap> {
       await s?.stop();
       if (!this.stopRequested && this.lockLost && this.sm.can('standby')) this.sm.transition('standby');
     }
+  }
+
+  /** At most once a minute, in the background: warn (log + metric) before the server purges the checkpoint's binlog. */
+  private checkPurgeRisk(c: RelayCheckpoint): void {
+    const now = Date.now();
+    if (now - this.purgeCheckedAt < 60_000) return;
+    this.purgeCheckedAt = now;
+    const age = c.lastEventCreatedAt ? (now - Date.parse(`${c.lastEventCreatedAt.replace(' ', 'T')}Z`)) / 1000 : null;
+    readBinlogRetention(this.options.mysql).then(
+      (facts) => {
+        const risk = assessPurgeRisk(facts, c.binlogFile, age);
+        this.purgeRisk = risk.atRisk;
+        if (risk.atRisk && Date.now() - this.purgeWarnedAt > 600_000) {
+          this.purgeWarnedAt = Date.now();
+          this.emit('warning', 'PURGE_RISK', risk.message);
+          this.options.logger.warn(`relay ${this.options.name}: PURGE RISK: ${risk.message}; raise binlog_expire_logs_seconds / expire_logs_days or fix the relay's lag`);
+        }
+      },
+      () => undefined, // informational only
+    );
   }
 
   /** Fire-and-forget, newest wins: the mirror must never slow down or block publishing. */

@@ -1,0 +1,51 @@
+import mysql from 'mysql2/promise';
+import type { MysqlConnectionOptions } from '@lockstep/core';
+
+/** What the server will purge, and when. */
+export interface BinlogRetentionFacts {
+  /** SHOW BINARY LOGS, oldest first. */
+  files: string[];
+  /** binlog_expire_logs_seconds, or expire_logs_days * 86400; 0/null = never purged automatically. */
+  expireSeconds: number | null;
+}
+
+export interface PurgeRisk {
+  atRisk: boolean;
+  message: string;
+}
+
+/**
+ * Pure: is the binlog file holding the checkpoint about to be purged? The server purges whole
+ * files older than the expiry period, oldest first; a checkpoint in the oldest file(s) whose last
+ * event is older than half the period is at risk — if the relay stopped now, it might not be able
+ * to resume (BinlogPurgedError).
+ */
+export function assessPurgeRisk(facts: BinlogRetentionFacts, checkpointFile: string | null | undefined, lastEventAgeSeconds: number | null): PurgeRisk {
+  if (!checkpointFile || !facts.expireSeconds) return { atRisk: false, message: 'no automatic purge or no checkpoint file' };
+  const index = facts.files.indexOf(checkpointFile);
+  if (index < 0) {
+    return { atRisk: true, message: `the checkpoint's binlog file ${checkpointFile} is no longer on the server` };
+  }
+  const oldest = index <= 1;
+  const age = lastEventAgeSeconds ?? 0;
+  if (oldest && age > facts.expireSeconds / 2) {
+    return {
+      atRisk: true,
+      message: `the checkpoint is in ${checkpointFile}, one of the two oldest binlog files, and its last event is ${Math.round(age)} s old (binlog expiry ${facts.expireSeconds} s): the server may purge it soon`,
+    };
+  }
+  return { atRisk: false, message: 'ok' };
+}
+
+export async function readBinlogRetention(connection: MysqlConnectionOptions & { ssl?: unknown }): Promise<BinlogRetentionFacts> {
+  const c = await mysql.createConnection({ ...connection, connectTimeout: 5_000 } as mysql.ConnectionOptions);
+  try {
+    const [logs] = await c.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
+    const [vars] = await c.query<mysql.RowDataPacket[]>("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('binlog_expire_logs_seconds', 'expire_logs_days')");
+    const v = Object.fromEntries(vars.map((r) => [String(r.Variable_name), Number(r.Value)]));
+    const expireSeconds = v.binlog_expire_logs_seconds ? v.binlog_expire_logs_seconds : v.expire_logs_days ? v.expire_logs_days * 86_400 : null;
+    return { files: logs.map((r) => String(r.Log_name)), expireSeconds };
+  } finally {
+    await c.end().catch(() => c.destroy());
+  }
+}

@@ -1,0 +1,91 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyLockstepSchema,
+  checkExactlyOnceInOrder,
+  createRelayUser,
+  createTestDatabase,
+  gtidBinlogPos,
+  spawnRelayProcess,
+  uniqueName,
+  waitFor,
+  type RelayProcess,
+  type RelayTestUser,
+  type TestDatabase,
+} from '@lockstep/testing';
+import { startLoadWriter } from './fixtures/outbox-load-writer.js';
+import { createPrivateKafka, type PrivateKafka } from './fixtures/private-kafka.js';
+import { readCommittedFrom } from './fixtures/kcat-reader.js';
+
+const BOUNCES = 2;
+
+describe('relay across broker kill -9 and restart (a private broker)', () => {
+  let db: TestDatabase;
+  let relayUser: RelayTestUser;
+  let kafka: PrivateKafka;
+  let relay: RelayProcess | null = null;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('relaybroker');
+    await applyLockstepSchema(db);
+    relayUser = await createRelayUser(db);
+    kafka = await createPrivateKafka();
+    await kafka.up();
+  }, 240_000);
+  afterAll(async () => {
+    await relay?.kill9();
+    await kafka?.down();
+    await relayUser?.dropUser();
+    await db?.drop();
+  }, 120_000);
+
+  it(`every committed event exactly once, in order, across ${BOUNCES} broker kill -9 + restart`, { timeout: 420_000 }, async () => {
+    const prefix = uniqueName('lsbroker');
+    const admin = await db.admin();
+    const env = {
+      LOCKSTEP_MYSQL_URL: relayUser.url,
+      LOCKSTEP_KAFKA_BROKERS: kafka.brokers,
+      LOCKSTEP_RELAY_NAME: prefix,
+      LOCKSTEP_TOPIC_PREFIX: prefix,
+      LOCKSTEP_RELAY_INITIAL_GTID: await gtidBinlogPos(admin),
+      // A Kafka call hung across the restart is abandoned after half of this.
+      LOCKSTEP_RELAY_TRANSACTION_TIMEOUT_MS: '20000',
+    };
+    await admin.end();
+    const topic = `${prefix}.acct`;
+    const writer = startLoadWriter(db, { writers: 2, aggregatesPerWriter: 5, aggregateTypes: ['acct'], maxRowsPerTx: 3, rollbackEvery: 6, paceMs: 20 });
+    relay = spawnRelayProcess(env, join(tmpdir(), `${prefix}-relay.log`));
+    try {
+      await relay.waitForOutput(/starting -> publishing/, 120_000);
+      console.log('relay publishing');
+      for (let i = 0; i < BOUNCES; i += 1) {
+        const seen = (await readCommittedFrom(kafka.brokers, [topic], 20_000).catch(() => [])).length;
+        await waitFor('the relay publishing before the bounce', async () => (await readCommittedFrom(kafka.brokers, [topic], 20_000).catch(() => [])).length > seen + 20, { timeoutMs: 120_000, intervalMs: 500 });
+        console.log(`bounce ${i}: killing broker`);
+        await kafka.kill9();
+        const committedAtKill = writer.committed.size;
+        await waitFor('writers committing while the broker is down', () => writer.committed.size > committedAtKill + 50, { timeoutMs: 60_000 });
+        console.log(`bounce ${i}: restarting broker`);
+        await kafka.up();
+        console.log(`bounce ${i}: broker up`);
+      }
+    } finally {
+      await writer.stop();
+    }
+    await waitFor(
+      `all ${writer.committed.size} committed events`,
+      async () => (await readCommittedFrom(kafka.brokers, [topic], 20_000).catch(() => [])).length >= writer.committed.size,
+      { timeoutMs: 240_000, intervalMs: 1_000 },
+    );
+    const final = await readCommittedFrom(kafka.brokers, [topic], 60_000);
+    const check = checkExactlyOnceInOrder(final, writer.committed);
+    console.log(`broker restart: ${BOUNCES} bounces, ${writer.committed.size} committed, ${final.length} read`);
+    expect(check.missing).toEqual([]);
+    expect(check.duplicates).toEqual([]);
+    expect(check.unexpected).toEqual([]);
+    expect(check.outOfOrder).toEqual([]);
+    expect(final.filter((r) => writer.rolledBack.has(r.headers['lockstep-id'] ?? ''))).toEqual([]);
+        expect(await relay.terminate()).toBe(0);
+  });
+});
