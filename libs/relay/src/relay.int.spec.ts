@@ -85,4 +85,38 @@ describe('Relay (in process, real MariaDB + Kafka)', () => {
       await admin.end();
     }
   });
+
+  it('losing the leader-lock connection stops publishing, re-takes the lock and resumes exactly once', async () => {
+    const prefix = uniqueName('lslock');
+    const name = uniqueName('relay');
+    const admin = await db.admin();
+    try {
+      const relay = new Relay({ name, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: { gtidSet: await gtidBinlogPos(admin) }, lockPingMs: 200, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+      const states: string[] = [];
+      relay.on('state', (_from, to) => states.push(to));
+      await relay.start();
+      try {
+        await waitFor('publishing', () => relay.state === 'publishing', { timeoutMs: 60_000 });
+        const first = testOutboxEvent('acct', 'a-1', { seq: 1 });
+        await insertOutboxRows(admin, [first]);
+        await waitFor('first event', () => relay.lastCheckpoint?.lastEventId === first.id, { timeoutMs: 30_000 });
+
+        const [[holder]] = await admin.query<import('mysql2/promise').RowDataPacket[]>('SELECT IS_USED_LOCK(?) AS id', [`lockstep-relay:${name}`]);
+        await admin.query(`KILL ${Number(holder!.id)}`);
+        await waitFor('standby after the lock loss', () => states.includes('standby') && states.lastIndexOf('standby') > states.indexOf('publishing'), { timeoutMs: 30_000 });
+        await waitFor('publishing again', () => relay.state === 'publishing', { timeoutMs: 60_000 });
+        const second = testOutboxEvent('acct', 'a-1', { seq: 2 });
+        await insertOutboxRows(admin, [second]);
+        const records = await waitFor('both events', async () => {
+          const r = await readAllCommitted([`${prefix}.acct`]).catch(() => []);
+          return r.length >= 2 ? r : undefined;
+        }, { timeoutMs: 60_000 });
+        expect(records.map((r) => r.headers['lockstep-id'])).toEqual([first.id, second.id]);
+      } finally {
+        await relay.stop();
+      }
+    } finally {
+      await admin.end();
+    }
+  });
 });
