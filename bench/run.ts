@@ -64,7 +64,8 @@ let commandArgs = argv;
 
 const ALL_SYSTEMS: SystemAdapter[] = [lockstepAdapter, lockstepNoTxAdapter, debeziumAdapter, pollingAdapter];
 const OUTBOX_TABLE = 'lockstep_outbox';
-const resultsDir = 'bench/results';
+// LOCKSTEP_BENCH_RESULTS_DIR: where results go (the CI smoke run writes to a temp dir).
+const resultsDir = process.env.LOCKSTEP_BENCH_RESULTS_DIR ?? 'bench/results';
 const workRoot = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
 let serverIdSeq = 600_000 + Math.floor(Math.random() * 100_000) * 10;
 

@@ -3,5 +3,8 @@
 # Needs the private MariaDB + Kafka (started here if down). Full run < 20 min; --quick for CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/infra/lockstep-infra.sh status >/dev/null 2>&1 || bash scripts/infra/lockstep-infra.sh up
+if [[ ! -d node_modules ]] || ! npm ls --depth=0 >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund
+fi
+bash scripts/infra/lockstep-infra.sh up
 exec node --import @swc-node/register/esm-register bench/run.ts "$@"

@@ -54,5 +54,6 @@ export function relayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Relay
   set('heartbeatMs', int(env, 'LOCKSTEP_RELAY_HEARTBEAT_MS'));
   set('transactionTimeoutMs', int(env, 'LOCKSTEP_RELAY_TRANSACTION_TIMEOUT_MS'));
   set('preflight', env.LOCKSTEP_RELAY_PREFLIGHT === 'off' ? false : undefined);
+  set('transactions', env.LOCKSTEP_RELAY_TRANSACTIONS === 'off' ? false : undefined);
   return options;
 }

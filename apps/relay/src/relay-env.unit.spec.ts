@@ -16,6 +16,7 @@ describe('relayOptionsFromEnv', () => {
       LOCKSTEP_RELAY_START_FROM: 'now',
       LOCKSTEP_RELAY_HTTP_PORT: '8080',
       LOCKSTEP_RELAY_CHECKPOINT_TABLE: 'off',
+      LOCKSTEP_RELAY_TRANSACTIONS: 'off',
     });
     expect(o).toMatchObject({
       name: 'orders',
@@ -30,6 +31,7 @@ describe('relayOptionsFromEnv', () => {
       startFrom: 'now',
       httpPort: 8080,
       checkpointTable: false,
+      transactions: false,
     });
   });
 

@@ -61,6 +61,13 @@ export interface RelayOptions {
   idleCheckpointMs?: number;
   /** Refuse to start when binlog settings or grants are wrong. Default true. */
   preflight?: boolean;
+  /**
+   * Kafka transactions (events + checkpoint atomically): exactly-once. `false` publishes with
+   * an idempotent producer and writes the checkpoint after the events: AT-LEAST-ONCE (a crash
+   * between the two re-publishes that batch). Only for measuring what exactly-once costs, or
+   * for brokers without transactions. Default true.
+   */
+  transactions?: boolean;
   logger?: RelayLogger;
   /** Test seams: replace the zongji source or kafkajs publisher. */
   createBinlogSource?: () => BinlogSource;
@@ -104,6 +111,7 @@ export function resolveRelayOptions(o: RelayOptions): ResolvedRelayOptions {
     transactionTimeoutMs: o.transactionTimeoutMs ?? 60_000,
     idleCheckpointMs: o.idleCheckpointMs ?? 10_000,
     preflight: o.preflight ?? true,
+    transactions: o.transactions ?? true,
     logger: o.logger ?? consoleRelayLogger,
   };
 }

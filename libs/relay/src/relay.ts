@@ -123,6 +123,9 @@ export class Relay extends EventEmitter<RelayEventMap> {
         throw error;
       }
     }
+    if (!o.transactions) {
+      o.logger.warn(`relay ${o.name}: Kafka transactions are OFF (LOCKSTEP_RELAY_TRANSACTIONS=off): delivery is AT-LEAST-ONCE, a crash re-publishes the last batch`);
+    }
     if (o.checkpointTable) {
       this.mirror = new MysqlCheckpointMirror({ connection: o.mysql, database: o.outboxDatabase, table: o.checkpointTable, relayName: o.name });
     }
@@ -249,6 +252,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
       topicPartitions: o.topicPartitions,
       transactionTimeoutMs: o.transactionTimeoutMs,
       maxRequestBytes: 900 * 1024,
+      transactions: o.transactions,
       checkpointReadTimeoutMs: Math.max(30_000, o.transactionTimeoutMs + 10_000),
     });
   }
