@@ -60,7 +60,8 @@ export async function readAllCommitted(topics: string[]): Promise<ReadRecord[]> 
       'kcat',
       ['-C', '-b', kafkaBrokersFromEnv().join(','), '-t', topic, '-o', 'beginning', '-e', '-q',
         '-X', 'isolation.level=read_committed', '-f', '%p\x1f%o\x1f%K\x1f%k\x1f%h\x1f%S\x1f%s\n'],
-      { maxBuffer: 1024 * 1024 * 1024, encoding: 'buffer' },
+      // kcat can hang in read_committed right after a broker restart: never wait forever.
+      { maxBuffer: 1024 * 1024 * 1024, encoding: 'buffer', timeout: 180_000, killSignal: 'SIGKILL' },
     );
     let at = 0;
     const field = (): string => {
