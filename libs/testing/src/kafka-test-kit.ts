@@ -53,15 +53,18 @@ const SEP = 0x1f;
  * Lockstep. kcat stops at the last stable offset, so open or aborted transactions never show.
  * Values and keys are length-prefixed (%S, %K), so any bytes survive the parse.
  */
-export async function readAllCommitted(topics: string[]): Promise<ReadRecord[]> {
+export async function readAllCommitted(
+  topics: string[],
+  { brokers = kafkaBrokersFromEnv().join(','), timeoutMs = 180_000 }: { brokers?: string; timeoutMs?: number } = {},
+): Promise<ReadRecord[]> {
   const records: ReadRecord[] = [];
   for (const topic of topics) {
     const { stdout } = await execFileAsync(
       'kcat',
-      ['-C', '-b', kafkaBrokersFromEnv().join(','), '-t', topic, '-o', 'beginning', '-e', '-q',
+      ['-C', '-b', brokers, '-t', topic, '-o', 'beginning', '-e', '-q',
         '-X', 'isolation.level=read_committed', '-f', '%p\x1f%o\x1f%K\x1f%k\x1f%h\x1f%S\x1f%s\n'],
       // kcat can hang in read_committed right after a broker restart: never wait forever.
-      { maxBuffer: 1024 * 1024 * 1024, encoding: 'buffer', timeout: 180_000, killSignal: 'SIGKILL' },
+      { maxBuffer: 1024 * 1024 * 1024, encoding: 'buffer', timeout: timeoutMs, killSignal: 'SIGKILL' },
     );
     let at = 0;
     const field = (): string => {
