@@ -5,15 +5,13 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { formatMysqlUrl, kafkaBrokersFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
-import { relayUserGrantsSql } from '@lockstep/relay';
+import { currentGtidPosition, relayUserGrantsSql } from '@lockstep/relay';
 import { createTopics, waitFor } from '@lockstep/testing';
-import { lockstepMigrations } from '../../migrations/index.js';
-import { ORDERS_TABLE_DDL } from '../../apps/orders/src/orders-schema.js';
-import { READ_MODEL_DDL } from '../../apps/order-view/src/read-model-schema.js';
 import { checkConsistency, problems, type ConsistencyReport } from './demo-consistency.js';
 import { isHealthy } from './demo-http.js';
 import { DemoProcess } from './demo-process.js';
 import { ProgressDisplay } from './demo-progress.js';
+import { prepareDemoDatabase } from './prepare-demo-db.js';
 import { runWorkload } from './demo-workload.js';
 
 /**
@@ -48,16 +46,13 @@ async function prepareDatabase(): Promise<{ initialGtid: string; relayUrl: strin
   const root = await mysql.createConnection({ ...admin, database: undefined });
   await root.query(`DROP DATABASE IF EXISTS \`${demoDb.database}\``);
   // The relay starts reading the binlog here: everything of this run comes after.
-  const [[pos]] = (await root.query('SELECT @@GLOBAL.gtid_binlog_pos AS gtid')) as any;
+  const initialGtid = await currentGtidPosition(admin); // MariaDB and MySQL alike
   await root.query(`CREATE DATABASE \`${demoDb.database}\``);
   await root.end();
 
-  const dataSource = new DataSource({
-    type: 'mysql', ...demoDb, username: demoDb.user, migrations: lockstepMigrations, migrationsTableName: 'lockstep_migrations',
-  });
+  await prepareDemoDatabase(formatMysqlUrl(demoDb));
+  const dataSource = new DataSource({ type: 'mysql', ...demoDb, username: demoDb.user });
   await dataSource.initialize();
-  await dataSource.runMigrations();
-  for (const ddl of [ORDERS_TABLE_DDL, ...READ_MODEL_DDL]) await dataSource.query(ddl);
   const [version] = await dataSource.query('SELECT VERSION() AS v');
   const relayUser = { ...demoDb, user: 'lockstep_demo_relay', password: randomBytes(12).toString('hex') };
   const flavour = String(version.v).includes('MariaDB') ? 'mariadb' : 'mysql';
@@ -66,7 +61,7 @@ async function prepareDatabase(): Promise<{ initialGtid: string; relayUrl: strin
     await dataSource.query(sql);
   }
   await dataSource.destroy();
-  return { initialGtid: String(pos.gtid ?? ''), relayUrl: formatMysqlUrl(relayUser) };
+  return { initialGtid, relayUrl: formatMysqlUrl(relayUser) };
 }
 
 async function main(): Promise<number> {

@@ -37,6 +37,7 @@ export async function insertOutboxRows(c: mysql.Connection, events: TestOutboxEv
 
 /** The server's current binlog end (MariaDB): a relay started here sees only what follows. */
 export async function gtidBinlogPos(c: mysql.Connection): Promise<string> {
+  // MariaDB only, on purpose: the tests run on the private MariaDB (the relay itself uses currentGtidPosition()).
   const [[row]] = await c.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS p');
   return String(row?.p ?? '');
 }
