@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { DEFAULT_OUTBOX_TABLE, DEFAULT_RELAY_CHECKPOINT_TABLE, kafkaConnectionFromEnv, mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
+import { DEFAULT_OUTBOX_TABLE, DEFAULT_RELAY_CHECKPOINT_TABLE, kafkaConnectionFromEnv, kafkajsConfig, mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
 import { evaluatePreflight, gatherPreflightFacts } from '@lockstep/relay';
 
 /**
@@ -33,7 +33,7 @@ export async function doctor(): Promise<number> {
 
   const kafka = kafkaConnectionFromEnv();
   console.log(`Kafka ${kafka.brokers.join(',')}`);
-  const client = new Kafka({ clientId: 'lockstep-doctor', ...kafka, logLevel: logLevel.NOTHING, retry: { retries: 2 } } as any);
+  const client = new Kafka(kafkajsConfig(kafka, 'lockstep-doctor', { logLevel: logLevel.NOTHING, retry: { retries: 2 } }));
   const admin = client.admin();
   try {
     await admin.connect();

@@ -1,12 +1,10 @@
-import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
-import type { KafkaConnectionOptions } from '@lockstep/core';
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { kafkajsConfig, type KafkaConnectionOptions } from '@lockstep/core';
 import { headersToStrings } from './kafka-headers.js';
 import type { DeadLetterSink, OutgoingRecord, PartitionBatch, RecordSource } from './kafka.port.js';
 
 export function createKafka(connection: KafkaConnectionOptions, clientId: string): Kafka {
-  const config: KafkaConfig = { clientId, brokers: connection.brokers, ssl: connection.ssl, logLevel: logLevel.WARN };
-  if (connection.sasl) config.sasl = connection.sasl as SASLOptions;
-  return new Kafka(config);
+  return new Kafka(kafkajsConfig(connection, clientId, { logLevel: logLevel.WARN }));
 }
 
 export interface KafkajsSourceOptions {

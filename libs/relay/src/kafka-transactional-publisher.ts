@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
-import type { KafkaConnectionOptions } from '@lockstep/core';
+import { kafkajsConfig, type KafkaConnectionOptions } from '@lockstep/core';
 import { decodeCheckpoint, encodeCheckpoint, type RelayCheckpoint } from './relay-checkpoint.js';
 import { RelayFencedError } from './relay.errors.js';
 import type { RelayRecord } from './record-router.js';
@@ -43,21 +43,19 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
   private readonly knownTopics = new Set<string>();
 
   constructor(private readonly options: KafkaTransactionalPublisherOptions) {
-    this.kafka = new Kafka({
-      clientId: `lockstep-relay-${options.relayName}`,
-      brokers: options.connection.brokers,
-      ssl: options.connection.ssl,
-      ...(options.connection.sasl ? { sasl: options.connection.sasl as never } : {}),
-      // kafkajs logs expected retries (CONCURRENT_TRANSACTIONS, coordinator moves) at ERROR;
-      // the relay reports what matters through its own events instead.
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 5_000,
-      requestTimeout: 15_000,
-      // A transaction begun right after a commit gets CONCURRENT_TRANSACTIONS until the broker
-      // has written the markers; kafkajs waits initialRetryTime before retrying. 10 ms (not 50,
-      // nor kafkajs' 300) keeps live p99 low: measured in bench/ (back-to-back transactions).
-      retry: { initialRetryTime: 10, maxRetryTime: 2_000, retries: 8 },
-    });
+    this.kafka = new Kafka(
+      kafkajsConfig(options.connection, `lockstep-relay-${options.relayName}`, {
+        // kafkajs logs expected retries (CONCURRENT_TRANSACTIONS, coordinator moves) at ERROR;
+        // the relay reports what matters through its own events instead.
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 5_000,
+        requestTimeout: 15_000,
+        // A transaction begun right after a commit gets CONCURRENT_TRANSACTIONS until the broker
+        // has written the markers; kafkajs waits initialRetryTime before retrying. 10 ms (not 50,
+        // nor kafkajs' 300) keeps live p99 low: measured in bench/ (back-to-back transactions).
+        retry: { initialRetryTime: 10, maxRetryTime: 2_000, retries: 8 },
+      }),
+    );
   }
 
   async connect(): Promise<void> {
