@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
-import { DataSource } from 'typeorm';
 import { formatMysqlUrl, kafkaBrokersFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
 import { currentGtidPosition, relayUserGrantsSql } from '@lockstep/relay';
 import { createTopics, waitFor } from '@lockstep/testing';
@@ -44,24 +43,24 @@ mkdirSync(logDir, { recursive: true });
 /** Database, migrations, and a least-privilege relay user (binlog + outbox SELECT only). */
 async function prepareDatabase(): Promise<{ initialGtid: string; relayUrl: string }> {
   const root = await mysql.createConnection({ ...admin, database: undefined });
-  await root.query(`DROP DATABASE IF EXISTS \`${demoDb.database}\``);
-  // The relay starts reading the binlog here: everything of this run comes after.
-  const initialGtid = await currentGtidPosition(admin); // MariaDB and MySQL alike
-  await root.query(`CREATE DATABASE \`${demoDb.database}\``);
-  await root.end();
+  try {
+    await root.query(`DROP DATABASE IF EXISTS \`${demoDb.database}\``);
+    // The relay starts reading the binlog here: everything of this run comes after.
+    const initialGtid = await currentGtidPosition(admin); // MariaDB and MySQL alike
+    await root.query(`CREATE DATABASE \`${demoDb.database}\``);
+    await prepareDemoDatabase(formatMysqlUrl(demoDb));
 
-  await prepareDemoDatabase(formatMysqlUrl(demoDb));
-  const dataSource = new DataSource({ type: 'mysql', ...demoDb, username: demoDb.user });
-  await dataSource.initialize();
-  const [version] = await dataSource.query('SELECT VERSION() AS v');
-  const relayUser = { ...demoDb, user: 'lockstep_demo_relay', password: randomBytes(12).toString('hex') };
-  const flavour = String(version.v).includes('MariaDB') ? 'mariadb' : 'mysql';
-  await dataSource.query(`DROP USER IF EXISTS 'lockstep_demo_relay'@'%'`);
-  for (const sql of relayUserGrantsSql(relayUser.user, relayUser.password, demoDb.database, 'lockstep_outbox', { flavour })) {
-    await dataSource.query(sql);
+    const [[version]] = (await root.query('SELECT VERSION() AS v')) as any;
+    const flavour = String(version.v).includes('MariaDB') ? 'mariadb' : 'mysql';
+    const relayUser = { ...demoDb, user: 'lockstep_demo_relay', password: randomBytes(12).toString('hex') };
+    await root.query(`DROP USER IF EXISTS 'lockstep_demo_relay'@'%'`);
+    for (const sql of relayUserGrantsSql(relayUser.user, relayUser.password, demoDb.database, 'lockstep_outbox', { flavour })) {
+      await root.query(sql);
+    }
+    return { initialGtid, relayUrl: formatMysqlUrl(relayUser) };
+  } finally {
+    await root.end();
   }
-  await dataSource.destroy();
-  return { initialGtid, relayUrl: formatMysqlUrl(relayUser) };
 }
 
 async function main(): Promise<number> {
