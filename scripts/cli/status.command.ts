@@ -1,10 +1,11 @@
 import mysql from 'mysql2/promise';
 import { DEFAULT_OUTBOX_TABLE, DEFAULT_RELAY_CHECKPOINT_TABLE, mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl, quoteIdent } from '@lockstep/core';
+import { currentGtidPosition, transactionsBehind } from '@lockstep/relay';
 
 /**
  * `lockstep status`: each relay's last committed checkpoint (as mirrored into MySQL after each
- * Kafka commit) and its lag: outbox events and bytes written after it, and seconds since the
- * last published event was written.
+ * Kafka commit) and its lag: outbox events and bytes written after it, binlog transactions
+ * committed after it, and seconds since the last published event was written.
  */
 export async function status(): Promise<number> {
   const db = parseMysqlUrl(mysqlUrlFromEnv());
@@ -19,8 +20,9 @@ export async function status(): Promise<number> {
       console.log('no relay has committed a checkpoint yet in this database');
       return 0;
     }
-    console.log('| relay | checkpoint (GTID) | published | lag events | lag bytes | lag seconds | checkpoint at |');
-    console.log('|---|---|---:|---:|---:|---:|---|');
+    const binlogEnd = await currentGtidPosition({ ...db, ssl: mysqlSslFromEnv() });
+    console.log('| relay | checkpoint (GTID) | published | lag events | lag bytes | lag transactions | lag seconds | checkpoint at |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---|');
     for (const r of relays as any[]) {
       const since = r.last_event_created_at ?? '1970-01-01 00:00:00';
       const [[lag]] = (await c.query(
@@ -29,7 +31,7 @@ export async function status(): Promise<number> {
          FROM ${outbox} WHERE created_at > ?`,
         [since, since],
       )) as any;
-      console.log(`| ${r.relay_name} | ${r.gtid_set} | ${r.events_published} | ${lag.events} | ${lag.bytes} | ${Number(lag.seconds ?? 0).toFixed(3)} | ${r.updated_at} UTC |`);
+      console.log(`| ${r.relay_name} | ${r.gtid_set} | ${r.events_published} | ${lag.events} | ${lag.bytes} | ${transactionsBehind(binlogEnd, String(r.gtid_set))} | ${Number(lag.seconds ?? 0).toFixed(3)} | ${r.updated_at} UTC |`);
     }
     return 0;
   } finally {

@@ -59,6 +59,8 @@ describe('relay as a Nest app (RelayModule, /health, /metrics)', () => {
       expect(metrics).toMatch(/^lockstep_relay_kafka_commit_seconds_count \d+/m);
       expect(metrics).toMatch(/^lockstep_relay_batch_size_events_bucket\{le="1"\}/m);
       expect(metrics).toMatch(/^lockstep_relay_state\{state="publishing"\} 1$/m);
+      expect(metrics).toMatch(/^lockstep_relay_queued_transactions \d+$/m);
+      expect(metrics).toMatch(/^lockstep_relay_lag_transactions \d+$/m); // the server's binlog end vs the checkpoint
       expect(metrics).not.toMatch(/"seq"/); // never payloads
 
       await app.close();

@@ -17,3 +17,4 @@ export * from './relay.module.js';
 export { ZongjiBinlogSource, type ZongjiBinlogSourceOptions } from './zongji-binlog-source.js';
 export { KafkaTransactionalPublisher, type KafkaTransactionalPublisherOptions } from './kafka-transactional-publisher.js';
 export * from './binlog-retention.js';
+export * from './gtid-lag.js';

@@ -52,6 +52,24 @@ export class RelayMetrics {
       },
     });
     new Gauge({ name: 'lockstep_relay_queued_events', help: 'Events read from the binlog, not yet in Kafka', registers, collect() { this.set(relay.queuedEvents); } });
+    new Gauge({
+      name: 'lockstep_relay_queued_transactions',
+      help: 'Source transactions with events read from the binlog, not yet in Kafka',
+      registers,
+      collect() {
+        this.set(relay.queuedTransactions);
+      },
+    });
+    new Gauge({
+      name: 'lockstep_relay_lag_transactions',
+      help: 'Binlog transactions committed on the server after the last checkpoint (with or without outbox rows)',
+      registers,
+      async collect() {
+        // Informational: a failed read leaves the last value rather than failing the scrape.
+        const behind = await relay.transactionsBehind().catch(() => null);
+        if (behind !== null) this.set(behind);
+      },
+    });
     new Gauge({ name: 'lockstep_relay_binlog_purge_risk', help: '1 when the binlog file holding the checkpoint may be purged soon', registers, collect() { this.set(relay.binlogPurgeRisk ? 1 : 0); } });
     new Gauge({ name: 'lockstep_relay_source_paused', help: '1 while backpressure pauses the binlog', registers, collect() { this.set(relay.isPaused ? 1 : 0); } });
     new Gauge({

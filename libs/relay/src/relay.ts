@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { uuidToString } from '@lockstep/core';
 import type { BinlogSource } from './binlog-source.js';
-import { currentGtidPosition } from './binlog-position.js';
+import { BinlogEndProbe, currentGtidPosition } from './binlog-position.js';
 import { assessPurgeRisk, readBinlogRetention } from './binlog-retention.js';
 import { MysqlCheckpointMirror } from './checkpoint-mirror.js';
+import { transactionsBehind } from './gtid-lag.js';
 import { KafkaTransactionalPublisher } from './kafka-transactional-publisher.js';
 import { MysqlLeaderLock } from './leader-lock.js';
 import { runPreflight } from './preflight.js';
@@ -71,6 +72,8 @@ export class Relay extends EventEmitter<RelayEventMap> {
   private purgeRisk = false;
   private purgeCheckedAt = 0;
   private purgeWarnedAt = 0;
+  private readonly binlogEnd: BinlogEndProbe;
+  private lagReading: { at: number; value: Promise<number | null> } | null = null;
   private settle!: (error: Error | null) => void;
   private readonly ended: Promise<Error | null> = new Promise((resolve) => (this.settle = resolve));
 
@@ -79,6 +82,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
     this.options = resolveRelayOptions(options);
     this.router = this.options.topicRouter ?? defaultTopicRouter(this.options.topicPrefix);
     this.sm = new RelayStateMachine((from, to) => this.emit('state', from, to));
+    this.binlogEnd = new BinlogEndProbe(this.options.mysql);
   }
 
   get name(): string {
@@ -96,6 +100,24 @@ export class Relay extends EventEmitter<RelayEventMap> {
   }
   get queuedEvents(): number {
     return this.queue?.queuedEvents ?? 0;
+  }
+  /** Source transactions with events read from the binlog and not yet committed to Kafka. */
+  get queuedTransactions(): number {
+    return this.queue?.queuedTransactions ?? 0;
+  }
+
+  /**
+   * Binlog transactions the server committed after this relay's last checkpoint (all of them,
+   * with or without outbox rows); null before the first checkpoint. Asks the server at most
+   * once a second, on a connection of its own.
+   */
+  transactionsBehind(): Promise<number | null> {
+    const now = Date.now();
+    if (this.lagReading && now - this.lagReading.at < 1_000) return this.lagReading.value;
+    const checkpoint = this.checkpoint;
+    const value = checkpoint ? this.binlogEnd.read().then((end) => transactionsBehind(end, checkpoint.gtidSet)) : Promise.resolve(null);
+    this.lagReading = { at: now, value };
+    return value;
   }
   get isPaused(): boolean {
     return this.sourcePaused;
@@ -147,6 +169,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
     if (this.sm.can('stopped')) this.sm.transition('stopped');
     this.settle(this.fatal);
     await this.mirror?.close();
+    await this.binlogEnd.close();
   }
 
   private notify(): void {
@@ -213,8 +236,9 @@ export class Relay extends EventEmitter<RelayEventMap> {
         const deadline = o.transactionTimeoutMs + 30_000;
         await withDeadline(publisher.connect(), deadline, 'connecting the producer');
         const checkpoint = await withDeadline(publisher.readCheckpoint(), deadline + 30_000, 'reading the checkpoint topic');
-        await this.stream(publisher, checkpoint);
+        // Kafka answered: a later failure (the next broker bounce) starts backing off afresh.
         backoffMs = 250;
+        await this.stream(publisher, checkpoint);
       } catch (error) {
         if (error instanceof RelayFencedError) {
           this.sm.transition('fenced');

@@ -24,6 +24,14 @@ interface Pair {
   upstream: Socket;
 }
 
+function destroyAll(pairs: Set<Pair>): void {
+  for (const { client, upstream } of pairs) {
+    client.destroy();
+    upstream.destroy();
+  }
+  pairs.clear();
+}
+
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
   const frozen = new Set<Pair>();
@@ -66,19 +74,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       pairs.clear();
     },
     cut() {
-      for (const { client, upstream } of pairs) {
-        client.destroy();
-        upstream.destroy();
-      }
-      pairs.clear();
+      destroyAll(pairs);
     },
     async close() {
-      this.cut();
-      for (const { client, upstream } of frozen) {
-        client.destroy();
-        upstream.destroy();
-      }
-      frozen.clear();
+      destroyAll(pairs);
+      destroyAll(frozen);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
