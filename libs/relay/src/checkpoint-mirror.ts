@@ -1,6 +1,6 @@
-import mysql from 'mysql2/promise';
 import { quoteIdent, uuidToBytes, type MysqlConnectionOptions } from '@lockstep/core';
 import type { RelayCheckpoint } from './relay-checkpoint.js';
+import { ReconnectingConnection } from './reconnecting-connection.js';
 
 /**
  * Copies each committed checkpoint into MySQL (`lockstep_relay_checkpoint`) for outbox retention
@@ -8,12 +8,13 @@ import type { RelayCheckpoint } from './relay-checkpoint.js';
  * mirror write is reported and skipped, never retried in the publish path.
  */
 export class MysqlCheckpointMirror {
-  private connection: mysql.Connection | null = null;
+  private readonly connection: ReconnectingConnection;
   private readonly sql: string;
 
   constructor(
     private readonly options: { connection: MysqlConnectionOptions & { ssl?: unknown }; database: string; table: string; relayName: string },
   ) {
+    this.connection = new ReconnectingConnection(options.connection);
     this.sql = `INSERT INTO ${quoteIdent(options.database)}.${quoteIdent(options.table)}
   (relay_name, gtid_set, binlog_file, binlog_position, last_event_id, last_event_created_at, events_published, updated_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))
@@ -23,12 +24,8 @@ export class MysqlCheckpointMirror {
   }
 
   async write(c: RelayCheckpoint): Promise<void> {
-    try {
-      if (!this.connection) {
-        this.connection = await mysql.createConnection({ ...this.options.connection, connectTimeout: 5_000 } as mysql.ConnectionOptions);
-        this.connection.on('error', () => undefined);
-      }
-      await this.connection.query({ sql: this.sql, timeout: 10_000 }, [
+    await this.connection.use((connection) =>
+      connection.query({ sql: this.sql, timeout: 10_000 }, [
         this.options.relayName,
         c.gtidSet,
         c.binlogFile ?? null,
@@ -36,17 +33,11 @@ export class MysqlCheckpointMirror {
         c.lastEventId ? uuidToBytes(c.lastEventId) : null,
         c.lastEventCreatedAt,
         c.eventsPublished,
-      ]);
-    } catch (error) {
-      this.connection?.destroy();
-      this.connection = null;
-      throw error;
-    }
+      ]),
+    );
   }
 
-  async close(): Promise<void> {
-    const c = this.connection;
-    this.connection = null;
-    await c?.end().catch(() => c.destroy());
+  close(): Promise<void> {
+    return this.connection.close();
   }
 }
