@@ -2,17 +2,17 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMysqlUrl, uuidv7Bytes } from '@lockstep/core';
-import { applyLockstepSchema, createTestDatabase, type TestDatabase } from '@lockstep/testing';
+import { applyLockstepSchema, createTestDatabase, readAllCommitted, uniqueName, type TestDatabase } from '@lockstep/testing';
 
 const execFileAsync = promisify(execFile);
 
-/** `npm run lockstep -- doctor|status` against the real servers. */
+/** `npm run lockstep -- doctor|status|replay` against the real servers. */
 describe('lockstep CLI', () => {
   let db: TestDatabase;
-  const cli = async (args: string[], mysqlUrl: string) => {
+  const cli = async (args: string[], mysqlUrl: string, env: Record<string, string> = {}) => {
     try {
       const { stdout } = await execFileAsync(process.execPath, ['--import', '@swc-node/register/esm-register', 'scripts/cli/lockstep.ts', ...args], {
-        env: { ...process.env, LOCKSTEP_MYSQL_URL: mysqlUrl },
+        env: { ...process.env, LOCKSTEP_MYSQL_URL: mysqlUrl, ...env },
       });
       return { code: 0, stdout };
     } catch (error: any) {
@@ -67,5 +67,34 @@ describe('lockstep CLI', () => {
     expect(row, result.stdout).not.toBeNull();
     // Binlog transactions after 0-1-5: at least the four this test committed (other tests' too).
     expect(Number(row![1])).toBeGreaterThanOrEqual(4);
+  });
+
+  it('replay --after-checkpoint re-publishes the rows after the relay checkpoint; --dry-run only counts them', async () => {
+    const c = await db.admin();
+    const ids = [uuidv7Bytes(), uuidv7Bytes(), uuidv7Bytes()];
+    for (const id of ids) {
+      await c.query(
+        "INSERT INTO lockstep_outbox (id, aggregate_type, aggregate_id, event_type, payload, headers, created_at) VALUES (?, 'cart', 'c-1', 'cart.changed', ?, '{}', UTC_TIMESTAMP(6))",
+        [id, Buffer.from('{"secret":"never printed"}')],
+      );
+    }
+    await c.query("INSERT INTO lockstep_relay_checkpoint (relay_name, gtid_set, last_event_id, events_published, updated_at) VALUES ('cli-replay', '0-1-1', ?, 1, UTC_TIMESTAMP(6))", [ids[0]]);
+    await c.end();
+    const prefix = uniqueName('lscli');
+
+    const dry = await cli(['replay', '--after-checkpoint', 'cli-replay', '--dry-run'], db.url, { LOCKSTEP_TOPIC_PREFIX: prefix });
+    expect(dry.stdout).toContain('dry run: would re-publish 2 events');
+    expect(dry.code).toBe(0);
+    const real = await cli(['replay', '--after-checkpoint', 'cli-replay'], db.url, { LOCKSTEP_TOPIC_PREFIX: prefix });
+    expect(real.stdout).toContain(`re-published 2 events`);
+    expect(real.stdout).toContain(`to ${prefix}.cart`);
+    expect(real.stdout).not.toContain('never printed');
+    expect(real.code).toBe(0);
+    expect((await readAllCommitted([`${prefix}.cart`])).length).toBe(2);
+
+    const unknown = await cli(['replay', '--after-checkpoint', 'no-such-relay'], db.url);
+    expect(unknown.code).toBe(1);
+    const neither = await cli(['replay'], db.url);
+    expect(neither.code).toBe(2);
   });
 });

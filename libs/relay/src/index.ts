@@ -18,3 +18,4 @@ export { ZongjiBinlogSource, type ZongjiBinlogSourceOptions } from './zongji-bin
 export { KafkaTransactionalPublisher, type KafkaTransactionalPublisherOptions } from './kafka-transactional-publisher.js';
 export * from './binlog-retention.js';
 export * from './gtid-lag.js';
+export * from './outbox-replay.js';

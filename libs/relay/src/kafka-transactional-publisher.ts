@@ -158,24 +158,23 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     for (const t of missing) this.knownTopics.add(t);
   }
 
-  async publish(records: readonly RelayRecord[], checkpoint: RelayCheckpoint): Promise<void> {
+  /** `checkpoint` null: the records alone (lockstep replay, which must not move the relay's checkpoint). */
+  async publish(records: readonly RelayRecord[], checkpoint: RelayCheckpoint | null): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('publisher not connected');
     if (this.options.transactions === false) {
       // At-least-once: the checkpoint goes out after the events it covers, not atomically.
       await this.sendChunked(records, (batch) => producer.sendBatch(batch));
-      await producer.send({ topic: this.options.checkpointTopic, acks: -1, messages: [{ key: this.options.relayName, value: encodeCheckpoint(checkpoint) }] });
+      if (checkpoint) await producer.send({ topic: this.options.checkpointTopic, acks: -1, messages: [{ key: this.options.relayName, value: encodeCheckpoint(checkpoint) }] });
       return;
     }
     try {
       const tx = await producer.transaction();
       try {
         await this.sendChunked(records, (batch) => tx.sendBatch(batch));
-        await tx.send({
-          topic: this.options.checkpointTopic,
-          acks: -1,
-          messages: [{ key: this.options.relayName, value: encodeCheckpoint(checkpoint) }],
-        });
+        if (checkpoint) {
+          await tx.send({ topic: this.options.checkpointTopic, acks: -1, messages: [{ key: this.options.relayName, value: encodeCheckpoint(checkpoint) }] });
+        }
         await tx.commit();
       } catch (error) {
         // Best effort only: whatever happened, the caller replaces this producer, and the new

@@ -1,0 +1,101 @@
+import mysql from 'mysql2/promise';
+import { DEFAULT_OUTBOX_TABLE, DEFAULT_TOPIC_PREFIX, quoteIdent, uuidToBytes, uuidToString, type KafkaConnectionOptions, type MysqlConnectionOptions } from '@lockstep/core';
+import { KafkaTransactionalPublisher } from './kafka-transactional-publisher.js';
+import { outboxRowFromBinlog } from './outbox-row.js';
+import { defaultTopicRouter, toRelayRecord, type TopicRouter } from './record-router.js';
+
+export interface OutboxReplayOptions {
+  mysql: MysqlConnectionOptions & { ssl?: unknown };
+  kafka: KafkaConnectionOptions;
+  /** Event id (UUIDv7) to start after, exclusive: usually the relay checkpoint's last event id. */
+  after: string;
+  /** Last event id to re-publish, inclusive; default: the newest row. */
+  until?: string | null;
+  outboxDatabase?: string;
+  outboxTable?: string;
+  topicPrefix?: string;
+  topicRouter?: TopicRouter;
+  topicPartitions?: number;
+  /** The relay's checkpoint topic (ensured to exist, never written). Default `<prefix>.relay-checkpoints`. */
+  checkpointTopic?: string;
+  /** Rows per Kafka transaction. Default 500. */
+  pageSize?: number;
+  /** Count and list the range only; publish nothing. */
+  dryRun?: boolean;
+  /** Called after each committed page (never with payloads). */
+  onPage?: (page: { events: number; lastId: string }) => void;
+}
+
+export interface OutboxReplayResult {
+  events: number;
+  firstId: string | null;
+  lastId: string | null;
+  topics: string[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `lockstep replay`: re-publishes retained outbox rows after an event id, in id (= UUIDv7 time)
+ * order, exactly as the relay would have (same topic, key, value and headers), one Kafka
+ * transaction per page. For recovery when the binlog holding a checkpoint was purged.
+ * At-least-once by nature: rows the relay did publish are published again, and consumers drop
+ * them by `lockstep-id`. It never writes the relay's checkpoint.
+ */
+export async function replayOutbox(o: OutboxReplayOptions): Promise<OutboxReplayResult> {
+  if (!UUID.test(o.after)) throw new RangeError(`replay: --after must be an event id (UUID), got "${o.after}"`);
+  if (o.until && !UUID.test(o.until)) throw new RangeError(`replay: --until must be an event id (UUID), got "${o.until}"`);
+  const database = o.outboxDatabase ?? o.mysql.database;
+  const table = o.outboxTable ?? DEFAULT_OUTBOX_TABLE;
+  const router = o.topicRouter ?? defaultTopicRouter(o.topicPrefix ?? DEFAULT_TOPIC_PREFIX);
+  const pageSize = o.pageSize ?? 500;
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`replay: page size must be a positive integer, got ${pageSize}`);
+  const source = `${quoteIdent(database)}.${quoteIdent(table)}`;
+  const c = await mysql.createConnection({ ...o.mysql, dateStrings: true, connectTimeout: 5_000 } as mysql.ConnectionOptions);
+  const prefix = o.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
+  const publisher = o.dryRun
+    ? null
+    : new KafkaTransactionalPublisher({
+        connection: o.kafka,
+        relayName: 'replay',
+        // Its own transactional id: a replay never fences the running relay.
+        transactionalId: `lockstep-replay-${database}.${table}`,
+        checkpointTopic: o.checkpointTopic ?? `${prefix}.relay-checkpoints`,
+        topicPartitions: o.topicPartitions ?? 3,
+        transactionTimeoutMs: 60_000,
+        maxRequestBytes: 900 * 1024,
+        checkpointReadTimeoutMs: 30_000,
+      });
+  const result: OutboxReplayResult = { events: 0, firstId: null, lastId: null, topics: [] };
+  const topics = new Set<string>();
+  try {
+    await publisher?.connect();
+    let after = uuidToBytes(o.after);
+    const until = o.until ? uuidToBytes(o.until) : null;
+    for (;;) {
+      const [rows] = await c.query<mysql.RowDataPacket[]>(
+        `SELECT id, aggregate_type, aggregate_id, event_type, payload, headers, created_at FROM ${source}
+         WHERE id > ?${until ? ' AND id <= ?' : ''} ORDER BY id LIMIT ?`,
+        until ? [after, until, pageSize] : [after, pageSize],
+      );
+      if (rows.length === 0) break;
+      const records = rows.map((row) => toRelayRecord(outboxRowFromBinlog(row, table), router));
+      for (const r of records) topics.add(r.topic);
+      if (publisher) {
+        await publisher.ensureTopics(records.map((r) => r.topic));
+        await publisher.publish(records, null);
+      }
+      const last = rows[rows.length - 1]!.id as Buffer;
+      result.events += rows.length;
+      result.firstId ??= uuidToString(rows[0]!.id as Buffer);
+      result.lastId = uuidToString(last);
+      o.onPage?.({ events: rows.length, lastId: result.lastId });
+      after = last;
+    }
+  } finally {
+    await publisher?.close();
+    await c.end().catch(() => c.destroy());
+  }
+  result.topics = [...topics].sort();
+  return result;
+}
