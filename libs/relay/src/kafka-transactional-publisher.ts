@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
-import { kafkajsConfig, type KafkaConnectionOptions } from '@lockstep/core';
+import { LockstepHeader, kafkajsConfig, type KafkaConnectionOptions } from '@lockstep/core';
 import { decodeCheckpoint, encodeCheckpoint, type RelayCheckpoint } from './relay-checkpoint.js';
-import { RelayFencedError } from './relay.errors.js';
+import { RecordTooLargeError, RelayFencedError } from './relay.errors.js';
 import type { RelayRecord } from './record-router.js';
 import type { TransactionalPublisher } from './transactional-publisher.js';
 
@@ -24,15 +24,34 @@ export interface KafkaTransactionalPublisherOptions {
 
 const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 const FENCING_CODES = new Set([47, 90]);
+const TOO_LARGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+const TOO_LARGE_CODES = new Set([10, 18]);
 
-/** True when the error (or anything it wraps) says a newer producer owns our transactional id. */
-export function isFencingError(error: unknown, depth = 0): boolean {
+/** True when the error, or anything it wraps (kafkajs nests them), is a Kafka protocol error of one of these types/codes. */
+function hasKafkaError(error: unknown, types: Set<string>, codes: Set<number>, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 8) return false;
   const e = error as { type?: unknown; code?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
-  if (typeof e.type === 'string' && FENCING_TYPES.has(e.type)) return true;
-  if (typeof e.code === 'number' && FENCING_CODES.has(e.code) && typeof e.type === 'string') return true;
-  if (Array.isArray(e.errors) && e.errors.some((x) => isFencingError(x, depth + 1))) return true;
-  return isFencingError(e.cause, depth + 1) || isFencingError(e.originalError, depth + 1);
+  if (typeof e.type === 'string' && types.has(e.type)) return true;
+  if (typeof e.code === 'number' && codes.has(e.code) && typeof e.type === 'string') return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => hasKafkaError(x, types, codes, depth + 1))) return true;
+  return hasKafkaError(e.cause, types, codes, depth + 1) || hasKafkaError(e.originalError, types, codes, depth + 1);
+}
+
+/** True when the error says a newer producer owns our transactional id. */
+export function isFencingError(error: unknown): boolean {
+  return hasKafkaError(error, FENCING_TYPES, FENCING_CODES);
+}
+
+/** True when Kafka refused a record (or a batch) as larger than the topic/broker accepts. */
+export function isTooLargeError(error: unknown): boolean {
+  return hasKafkaError(error, TOO_LARGE_TYPES, TOO_LARGE_CODES);
+}
+
+/** Bytes Kafka counts against max.message.bytes for one record, near enough: value, key and headers. */
+function recordBytes(r: RelayRecord): number {
+  let n = r.value.length + Buffer.byteLength(r.key);
+  for (const [k, v] of Object.entries(r.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return n;
 }
 
 /** TransactionalPublisher over kafkajs: the only file that knows kafkajs exists (besides tests). */
@@ -183,7 +202,13 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
         throw error;
       }
     } catch (error) {
-      throw isFencingError(error) ? new RelayFencedError(this.options.relayName, error) : error;
+      if (isFencingError(error)) throw new RelayFencedError(this.options.relayName, error);
+      if (isTooLargeError(error) && records.length > 0) {
+        // Name the biggest record of the batch: the one that cannot fit.
+        const biggest = records.reduce((a, b) => (recordBytes(b) > recordBytes(a) ? b : a));
+        throw new RecordTooLargeError(biggest.headers[LockstepHeader.id] ?? '(unknown)', biggest.topic, recordBytes(biggest), error);
+      }
+      throw error;
     }
   }
 

@@ -7,7 +7,7 @@ import { RelayStateMachine } from './relay-state.js';
 import { TransactionAssembler, type CommitPosition, type SourceTransaction } from './transaction-assembler.js';
 import { TransactionQueue } from './transaction-queue.js';
 import { serverIdForRelayName } from './relay.options.js';
-import { isFencingError } from './kafka-transactional-publisher.js';
+import { isFencingError, isTooLargeError } from './kafka-transactional-publisher.js';
 import { relayUserGrantsSql } from './relay-grants.js';
 
 const pos = (n: number): CommitPosition => ({ gtidSet: `0-1-${n}` as GtidPosition, binlogFile: 'binlog.000001', binlogPosition: n * 100 });
@@ -158,6 +158,13 @@ describe('checkpoint codec, state machine, options, fencing detection, grants', 
     expect(isFencingError({ name: 'KafkaJSNumberOfRetriesExceeded', cause: { type: 'PRODUCER_FENCED', code: 90 } })).toBe(true);
     expect(isFencingError({ type: 'REQUEST_TIMED_OUT', code: 7 })).toBe(false);
     expect(isFencingError(new Error('Connection timeout'))).toBe(false);
+  });
+
+  it('recognises a record Kafka refuses as too large, and nothing else', () => {
+    expect(isTooLargeError({ name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', code: 10 })).toBe(true);
+    expect(isTooLargeError({ name: 'KafkaJSNumberOfRetriesExceeded', cause: { type: 'RECORD_LIST_TOO_LARGE', code: 18 } })).toBe(true);
+    expect(isTooLargeError({ type: 'INVALID_PRODUCER_EPOCH', code: 47 })).toBe(false);
+    expect(isTooLargeError({ code: 10 })).toBe(false); // a bare number is not a Kafka error
   });
 
   it('grants only what the relay needs', () => {

@@ -1,3 +1,4 @@
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
@@ -85,6 +86,49 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
       expect(records.map((r) => r.headers['lockstep-id'])).toEqual([e.id]);
     } finally {
       await recovered.stop();
+    }
+  });
+
+  it('a record larger than Kafka accepts: a RECORD_TOO_LARGE warning naming the event and the fix, nothing skipped; raising the topic limit lets it through', async () => {
+    const prefix = uniqueName('lsbig');
+    const topic = `${prefix}.doc`;
+    const warnings: { code: string; message: string }[] = [];
+    const c = await mysql.createConnection(db.options);
+    const start = String(((await c.query('SELECT @@GLOBAL.gtid_binlog_pos AS p')) as any)[0][0].p);
+    const relay = new Relay({ name: uniqueName('relay'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: { gtidSet: start }, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+    relay.on('warning', (code, message) => warnings.push({ code, message }));
+    const small = testOutboxEvent('doc', 'd-1', { seq: 1 });
+    const big = testOutboxEvent('doc', 'd-1', { seq: 2, blob: 'x'.repeat(2 * 1024 * 1024) }); // above the broker's 1 MiB default
+    const after = testOutboxEvent('doc', 'd-1', { seq: 3 });
+    await relay.start();
+    try {
+      await insertOutboxRows(c, [small]);
+      await waitFor('the small event', async () => (await readAllCommitted([topic]).catch(() => [])).length === 1, { timeoutMs: 60_000 });
+      await insertOutboxRows(c, [big]);
+      await insertOutboxRows(c, [after]);
+      const warning = await waitFor('a RECORD_TOO_LARGE warning', () => warnings.find((w) => w.code === 'RECORD_TOO_LARGE'), { timeoutMs: 60_000 });
+      expect(warning.message).toContain(big.id);
+      expect(warning.message).toContain('max.message.bytes');
+      expect(relay.state).not.toBe('publishing');
+      // Nothing after the refused event went out ahead of it.
+      expect((await readAllCommitted([topic])).map((r) => r.headers['lockstep-id'])).toEqual([small.id]);
+
+      const admin = new Kafka({ brokers: kafkaConnectionFromEnv().brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }] }] });
+      } finally {
+        await admin.disconnect();
+      }
+      const records = await waitFor('all three events after the fix', async () => {
+        const r = await readAllCommitted([topic]).catch(() => []);
+        return r.length >= 3 ? r : undefined;
+      }, { timeoutMs: 90_000 });
+      expect(records.map((r) => r.headers['lockstep-id'])).toEqual([small.id, big.id, after.id]);
+      expect(records[1]!.value).toEqual(big.payload);
+    } finally {
+      await relay.stop();
+      await c.end();
     }
   });
 });

@@ -83,3 +83,21 @@ export class KafkaDeadlineError extends LockstepError {
     });
   }
 }
+
+/** Kafka refused a record as larger than the topic/broker accepts. The batch is retried, nothing after it is published. */
+export class RecordTooLargeError extends LockstepError {
+  constructor(
+    readonly eventId: string,
+    readonly topic: string,
+    readonly bytes: number,
+    cause?: unknown,
+  ) {
+    super(
+      'LOCKSTEP_RELAY_RECORD_TOO_LARGE',
+      `Kafka refused event ${eventId} on topic ${topic} as too large (${bytes} bytes of value, key and headers); the relay retries it and publishes nothing after it until it fits`,
+      `raise the topic's max.message.bytes above ${bytes} (kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config max.message.bytes=${Math.ceil((bytes * 1.5) / 1024) * 1024}) ` +
+        "or the broker's message.max.bytes; to stop such events at the source, lower the outbox's maxPayloadBytes below the Kafka limit",
+      { cause, retriable: true },
+    );
+  }
+}

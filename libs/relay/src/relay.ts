@@ -10,7 +10,7 @@ import { MysqlLeaderLock } from './leader-lock.js';
 import { runPreflight } from './preflight.js';
 import { defaultTopicRouter, toRelayRecord, type TopicRouter } from './record-router.js';
 import type { GtidPosition, RelayCheckpoint } from './relay-checkpoint.js';
-import { BinlogPurgedError, KafkaDeadlineError, OutboxRowError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
+import { BinlogPurgedError, KafkaDeadlineError, OutboxRowError, RecordTooLargeError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay.options.js';
 import { RelayStateMachine, type RelayState } from './relay-state.js';
 import { TransactionQueue } from './transaction-queue.js';
@@ -232,12 +232,11 @@ export class Relay extends EventEmitter<RelayEventMap> {
     while (!this.stopRequested && !this.lockLost) {
       this.sm.transition('starting');
       const publisher = o.createPublisher?.() ?? this.createPublisher();
+      const committedBefore = this.checkpoint;
       try {
         const deadline = o.transactionTimeoutMs + 30_000;
         await withDeadline(publisher.connect(), deadline, 'connecting the producer');
         const checkpoint = await withDeadline(publisher.readCheckpoint(), deadline + 30_000, 'reading the checkpoint topic');
-        // Kafka answered: a later failure (the next broker bounce) starts backing off afresh.
-        backoffMs = 250;
         await this.stream(publisher, checkpoint);
       } catch (error) {
         if (error instanceof RelayFencedError) {
@@ -251,7 +250,15 @@ export class Relay extends EventEmitter<RelayEventMap> {
         // Ambiguous (e.g. a commit that timed out): never assume it committed. The next
         // session's producer aborts or completes it, and we re-read the checkpoint.
         this.sm.transition('recovering');
-        this.emit('warning', 'RECOVERING', describe(error));
+        // A session that committed something was healthy: the next failure (a broker bounce) backs off afresh.
+        if (this.checkpoint !== committedBefore) backoffMs = 250;
+        if (error instanceof RecordTooLargeError) {
+          // Not transient, but fixable without a restart (raise the topic limit): keep retrying, loudly.
+          this.emit('warning', 'RECORD_TOO_LARGE', error.message);
+          o.logger.error(`relay ${o.name}: ${error.message}`);
+        } else {
+          this.emit('warning', 'RECOVERING', describe(error));
+        }
         o.logger.warn(`relay ${o.name}: ${describe(error)}; resuming from the last committed checkpoint in ${backoffMs} ms`);
         await this.wait(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 10_000);
