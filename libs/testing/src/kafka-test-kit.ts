@@ -108,3 +108,65 @@ export async function kcatReadCommitted(topic: string): Promise<Array<{ partitio
     value: r.value?.toString('utf8') ?? '',
   }));
 }
+
+/**
+ * A second outside reader, a plain kafkajs consumer in read_committed mode (no Lockstep code),
+ * to cross-check kcat when a test finds something suspicious: two clients that disagree point
+ * at a reader, two that agree point at the log. Reads each topic to its end at the time of call.
+ */
+export async function readAllCommittedKafkajs(
+  topics: string[],
+  { brokers = kafkaBrokersFromEnv().join(','), timeoutMs = 120_000 }: { brokers?: string; timeoutMs?: number } = {},
+): Promise<ReadRecord[]> {
+  const kafka = new Kafka({ clientId: 'lockstep-test-reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<string, bigint>();
+  try {
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const records: ReadRecord[] = [];
+  if (ends.size === 0) return records;
+  const consumer = kafka.consumer({ groupId: uniqueName('lockstep-test-reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
+  try {
+    await consumer.connect();
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`kafkajs reader: not at the end of ${topics.join(', ')} after ${timeoutMs} ms`)), timeoutMs);
+      // END_BATCH_PROCESS also fires for batches of markers or aborted records only.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const key = `${payload.topic}/${payload.partition}`;
+        const end = ends.get(key);
+        if (end !== undefined && BigInt(payload.lastOffset) >= end - 1n) ends.delete(key);
+        if (ends.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const m of batch.messages) {
+              const headers: Record<string, string> = {};
+              for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+              records.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value, headers });
+            }
+          },
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(error as Error);
+        });
+    });
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return records;
+}
