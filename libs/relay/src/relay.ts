@@ -74,6 +74,8 @@ export class Relay extends EventEmitter<RelayEventMap> {
   private purgeWarnedAt = 0;
   private readonly binlogEnd: BinlogEndProbe;
   private lagReading: { at: number; value: Promise<number | null> } | null = null;
+  /** Kafka transactions this process committed (batches and checkpoint-only ones). */
+  private commits = 0;
   private settle!: (error: Error | null) => void;
   private readonly ended: Promise<Error | null> = new Promise((resolve) => (this.settle = resolve));
 
@@ -232,7 +234,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
     while (!this.stopRequested && !this.lockLost) {
       this.sm.transition('starting');
       const publisher = o.createPublisher?.() ?? this.createPublisher();
-      const committedBefore = this.checkpoint;
+      const commitsBefore = this.commits;
       try {
         const deadline = o.transactionTimeoutMs + 30_000;
         await withDeadline(publisher.connect(), deadline, 'connecting the producer');
@@ -251,7 +253,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
         // session's producer aborts or completes it, and we re-read the checkpoint.
         this.sm.transition('recovering');
         // A session that committed something was healthy: the next failure (a broker bounce) backs off afresh.
-        if (this.checkpoint !== committedBefore) backoffMs = 250;
+        if (this.commits > commitsBefore) backoffMs = 250;
         if (error instanceof RecordTooLargeError) {
           // Not transient, but fixable without a restart (raise the topic limit): keep retrying, loudly.
           this.emit('warning', 'RECORD_TOO_LARGE', error.message);
@@ -409,6 +411,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
             await withDeadline(publisher.publish([], next), this.publishDeadlineMs, 'committing a checkpoint');
             committed = next;
             this.checkpoint = next;
+            this.commits += 1;
             lastCommitAt = Date.now();
             this.mirrorCheckpoint(next);
             continue;
@@ -436,6 +439,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
         const commitMs = performance.now() - t0;
         committed = next;
         this.checkpoint = next;
+        this.commits += 1;
         lastCommitAt = Date.now();
         this.emit('batch', { events: batch.events, transactions: batch.transactions.length, bytes: batch.bytes, commitMs, checkpoint: next });
         this.mirrorCheckpoint(next);
