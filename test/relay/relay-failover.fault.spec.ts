@@ -8,6 +8,7 @@ import {
   createRelayUser,
   createTestDatabase,
   gtidBinlogPos,
+  mirroredEventsPublished,
   readAllCommitted,
   spawnRelayProcess,
   uniqueName,
@@ -84,15 +85,7 @@ describe('relay failover and binlog connection loss', () => {
       await b.waitForOutput(/waiting for leader lock/, 90_000);
       // The relay's MySQL checkpoint mirror, not a read_committed read: while a relay commits
       // back-to-back transactions, kcat may not reach the end of a partition until it pauses.
-      await waitFor('some events published by the leader', async () => {
-        const admin = await db.admin();
-        try {
-          const [[row]] = (await admin.query('SELECT MAX(events_published) AS n FROM lockstep_relay_checkpoint WHERE relay_name = ?', [prefix])) as any;
-          return Number(row?.n ?? 0) > 50;
-        } finally {
-          await admin.end();
-        }
-      }, { timeoutMs: 60_000, intervalMs: 500 });
+      await waitFor('some events published by the leader', async () => (await mirroredEventsPublished(db, prefix)) > 50, { timeoutMs: 60_000, intervalMs: 500 });
       expect(b.output()).not.toMatch(/leader lock acquired/);
 
       await a.kill9();

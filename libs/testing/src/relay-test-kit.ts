@@ -98,3 +98,19 @@ export function checkExactlyOnceInOrder(records: ReadRecord[], expectedIds: Set<
   return { missing, duplicates, unexpected, outOfOrder };
 }
 export * from './relay-process.js';
+
+/**
+ * Events a relay has committed to Kafka, as its MySQL checkpoint mirror says. Tests watch progress
+ * with this rather than a read_committed read: while a relay commits back-to-back transactions
+ * kcat may not reach the end of a partition (librdkafka's end is the high watermark, which an
+ * open transaction keeps ahead of the last stable offset) until the relay pauses.
+ */
+export async function mirroredEventsPublished(db: TestDatabase, relayName: string): Promise<number> {
+  const admin = await db.admin();
+  try {
+    const [[row]] = await admin.query<mysql.RowDataPacket[]>('SELECT MAX(events_published) AS n FROM lockstep_relay_checkpoint WHERE relay_name = ?', [relayName]);
+    return Number(row?.n ?? 0);
+  } finally {
+    await admin.end();
+  }
+}
