@@ -102,8 +102,8 @@ export * from './relay-process.js';
 /**
  * Events a relay has committed to Kafka, as its MySQL checkpoint mirror says. Tests watch progress
  * with this rather than a read_committed read: while a relay commits back-to-back transactions
- * kcat may not reach the end of a partition (librdkafka's end is the high watermark, which an
- * open transaction keeps ahead of the last stable offset) until the relay pauses.
+ * there is almost always one open on the partition, and kcat (librdkafka) was seen not to report
+ * the end of the partition until the relay paused, so a time-limited read returned nothing.
  */
 export async function mirroredEventsPublished(db: TestDatabase, relayName: string): Promise<number> {
   const admin = await db.admin();
