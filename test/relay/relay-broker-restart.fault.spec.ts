@@ -51,11 +51,13 @@ describe('relay across broker kill -9 and restart (a private broker)', () => {
     await db?.drop();
   }, 120_000);
 
-  // KNOWN ISSUE (docs/relay.md, "Known issues"): in 1 of ~6 runs on 2026-11-24 one source
-  // transaction (3 events) appeared twice in the read_committed read after a broker kill -9.
-  // Not yet explained; the duplicate's offsets are printed to tell a log duplicate from a reader
-  // artefact. One retry keeps CI from going red on that rare run; two failures in a row fail.
+  // One retry, for slowness only: a broker restart on a loaded 2-core machine can outlast a
+  // deadline. A correctness failure (a duplicate, a loss, a reordering) is never retried: once
+  // seen, every later attempt fails at once. (docs/relay.md "Known issues": one duplicate was
+  // seen here once on 2026-11-24 and has not been seen since.)
+  let violation: string | null = null;
   it(`every committed event exactly once, in order, across ${BOUNCES} broker kill -9 + restart`, { timeout: 420_000, retry: 1 }, async () => {
+    if (violation) throw new Error(`an earlier attempt broke exactly-once (${violation}); not retried`);
     await relay?.kill9(); // a retried attempt must not leave the first attempt's relay running
     onTestFailed(() => {
       failed = true;
@@ -118,11 +120,14 @@ describe('relay across broker kill -9 and restart (a private broker)', () => {
       // A second, unrelated client: agreement means the log holds the copies, disagreement a reader bug.
       console.log('duplicates (kafkajs read_committed):', where(await readAllCommittedKafkajs([topic], { brokers: kafka.brokers })));
     }
+    const rolledBackSeen = final.filter((r) => writer.rolledBack.has(r.headers['lockstep-id'] ?? ''));
+    const broken = { missing: check.missing.length, duplicates: check.duplicates.length, unexpected: check.unexpected.length, outOfOrder: check.outOfOrder.length, rolledBack: rolledBackSeen.length };
+    if (Object.values(broken).some((n) => n > 0)) violation = JSON.stringify(broken);
     expect(check.missing).toEqual([]);
     expect(check.duplicates).toEqual([]);
     expect(check.unexpected).toEqual([]);
     expect(check.outOfOrder).toEqual([]);
-    expect(final.filter((r) => writer.rolledBack.has(r.headers['lockstep-id'] ?? ''))).toEqual([]);
+    expect(rolledBackSeen).toEqual([]);
     expect(await relay.terminate()).toBe(0);
   });
 });
