@@ -60,6 +60,7 @@ export async function replay(args: string[]): Promise<number> {
     outboxDatabase: database,
     outboxTable: options.outboxTable,
     topicPrefix: options.topicPrefix,
+    topicRouter: options.topicRouter,
     topicPartitions: options.topicPartitions,
     checkpointTopic: options.checkpointTopic,
     pageSize: typeof pageSize === 'string' ? Number(pageSize) : undefined,

@@ -4,7 +4,7 @@ import {
   mysqlUrlFromEnv,
   parseMysqlUrl,
 } from '@lockstep/core';
-import type { RelayInitialPosition, RelayOptions } from '@lockstep/relay';
+import { templateTopicRouter, type RelayInitialPosition, type RelayOptions } from '@lockstep/relay';
 
 const int = (env: NodeJS.ProcessEnv, name: string): number | undefined => {
   const v = env[name];
@@ -44,6 +44,7 @@ export function relayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Relay
   set('outboxTable', env.LOCKSTEP_OUTBOX_TABLE || undefined);
   set('checkpointTable', checkpointTable === 'off' ? false : checkpointTable || undefined);
   set('topicPrefix', env.LOCKSTEP_TOPIC_PREFIX || undefined);
+  if (env.LOCKSTEP_TOPIC_TEMPLATE) set('topicRouter', templateTopicRouter(env.LOCKSTEP_TOPIC_TEMPLATE, env.LOCKSTEP_TOPIC_PREFIX || undefined));
   set('topicPartitions', int(env, 'LOCKSTEP_TOPIC_PARTITIONS'));
   set('checkpointTopic', env.LOCKSTEP_RELAY_CHECKPOINT_TOPIC || undefined);
   set('initialPosition', initialPosition);

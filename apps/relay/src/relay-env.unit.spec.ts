@@ -35,6 +35,15 @@ describe('relayOptionsFromEnv', () => {
     });
   });
 
+  it('LOCKSTEP_TOPIC_TEMPLATE routes with the prefix, aggregate and event type; an unknown placeholder is refused', () => {
+    const row = { aggregateType: 'order', eventType: 'order.placed', aggregateId: 'o-1' };
+    const o = relayOptionsFromEnv({ LOCKSTEP_TOPIC_PREFIX: 'acme', LOCKSTEP_TOPIC_TEMPLATE: '{prefix}-{aggregate_type}-v1' });
+    expect(o.topicRouter?.(row)).toBe('acme-order-v1');
+    expect(relayOptionsFromEnv({ LOCKSTEP_TOPIC_TEMPLATE: 'events.{event_type}' }).topicRouter?.(row)).toBe('events.order.placed');
+    expect(relayOptionsFromEnv({}).topicRouter).toBeUndefined();
+    expect(() => relayOptionsFromEnv({ LOCKSTEP_TOPIC_TEMPLATE: '{prefix}.{aggregate}' })).toThrow(/unknown placeholder \{aggregate\}; use \{prefix\}, \{aggregate_type\}/);
+  });
+
   it('has defaults and rejects nonsense with the variable name', () => {
     const o = relayOptionsFromEnv({});
     expect(o.name).toBe('default');

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { uuidToString, uuidv7Bytes } from '@lockstep/core';
 import { decodeCheckpoint, encodeCheckpoint, type GtidPosition } from './relay-checkpoint.js';
-import { defaultTopicRouter, occurredAtIso, toRelayRecord } from './record-router.js';
+import { defaultTopicRouter, isValidTopicName, occurredAtIso, toRelayRecord } from './record-router.js';
+import { InvalidTopicError } from './relay.errors.js';
+import { batchRecords } from './batch-records.js';
 import { outboxRowFromBinlog, type OutboxRow } from './outbox-row.js';
 import { RelayStateMachine } from './relay-state.js';
 import { TransactionAssembler, type CommitPosition, type SourceTransaction } from './transaction-assembler.js';
@@ -160,6 +162,22 @@ describe('checkpoint codec, state machine, options, fencing detection, grants', 
     expect(isFencingError(new Error('Connection timeout'))).toBe(false);
   });
 
+  it('refuses an event whose topic Kafka would not accept, naming the event and the fix', () => {
+    expect(isValidTopicName('lockstep.order_line-v2')).toBe(true);
+    for (const bad of ['lockstep.order line', 'lockstep.a/b', '', '..', 'x'.repeat(250), 'lockstep.ordér']) expect(isValidTopicName(bad)).toBe(false);
+    const r = { ...row(), aggregateType: 'order line' };
+    const error = (() => {
+      try {
+        toRelayRecord(r, defaultTopicRouter('lockstep'));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidTopicError);
+    expect((error as Error).message).toContain(uuidToString(r.id));
+    expect((error as Error).message).toContain('LOCKSTEP_TOPIC_TEMPLATE');
+  });
+
   it('recognises a record Kafka refuses as too large, and nothing else', () => {
     expect(isTooLargeError({ name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', code: 10 })).toBe(true);
     expect(isTooLargeError({ name: 'KafkaJSNumberOfRetriesExceeded', cause: { type: 'RECORD_LIST_TOO_LARGE', code: 18 } })).toBe(true);
@@ -189,5 +207,29 @@ describe('assessPurgeRisk', () => {
     const { assessPurgeRisk } = await import('./binlog-retention.js');
     expect(assessPurgeRisk(facts, 'binlog.000002', 50_000).atRisk).toBe(true);
     expect(assessPurgeRisk(facts, 'binlog.000000', 1).message).toMatch(/no longer on the server/);
+  });
+});
+
+describe('batchRecords', () => {
+  const tx = (n: number, aggregateType = 'order'): SourceTransaction => ({ gtid: `0-1-${n}`, rows: [{ ...row(), aggregateType }, { ...row(), aggregateType }], position: pos(n) });
+  const batchOf = (txs: SourceTransaction[]) => ({ transactions: txs, events: txs.length * 2, bytes: 1, position: pos(99) });
+  const router = defaultTopicRouter('lockstep');
+
+  it('maps a whole batch when every topic is valid', () => {
+    const b = batchOf([tx(1), tx(2)]);
+    const r = batchRecords(b, router);
+    expect(r.publishable).toBe(b);
+    expect(r.records).toHaveLength(4);
+    expect(r.refused).toBeNull();
+  });
+
+  it('cuts the batch before the first transaction with an invalid topic, keeping the position of the last good one', () => {
+    const r = batchRecords(batchOf([tx(1), tx(2, 'bad type'), tx(3)]), router);
+    expect(r.refused).toBeInstanceOf(InvalidTopicError);
+    expect(r.publishable?.transactions).toHaveLength(1);
+    expect(r.publishable?.events).toBe(2);
+    expect(r.publishable?.position.gtidSet).toBe('0-1-1');
+    expect(r.records).toHaveLength(2);
+    expect(batchRecords(batchOf([tx(1, 'bad type'), tx(2)]), router)).toMatchObject({ publishable: null, records: [] });
   });
 });

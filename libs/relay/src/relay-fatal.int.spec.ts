@@ -2,7 +2,7 @@ import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
-import { BinlogPurgedError, Relay, RelayPreflightError, runPreflight } from '@lockstep/relay';
+import { BinlogPurgedError, InvalidTopicError, Relay, RelayPreflightError, runPreflight } from '@lockstep/relay';
 import {
   applyLockstepSchema,
   createRelayUser,
@@ -131,6 +131,28 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
       }, { timeoutMs: 90_000 });
       expect(records.map((r) => r.headers['lockstep-id'])).toEqual([small.id, big.id, after.id]);
       expect(records[1]!.value).toEqual(big.payload);
+    } finally {
+      await relay.stop();
+      await c.end();
+    }
+  });
+
+  it('an event that routes to an invalid topic name stops the relay with InvalidTopicError before it; what came earlier is published', async () => {
+    const prefix = uniqueName('lstopic');
+    const c = await mysql.createConnection(db.options);
+    const start = String(((await c.query('SELECT @@GLOBAL.gtid_binlog_pos AS p')) as any)[0][0].p);
+    const relay = new Relay({ name: uniqueName('relay'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: { gtidSet: start }, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+    const good = testOutboxEvent('doc', 'd-1', { seq: 1 });
+    const bad = testOutboxEvent('order line', 'o-1', { seq: 1 });
+    try {
+      await insertOutboxRows(c, [good]);
+      await insertOutboxRows(c, [bad]);
+      await relay.start();
+      const error = await relay.closed().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidTopicError);
+      expect((error as Error).message).toContain(bad.id);
+      expect(relay.state).toBe('stopped');
+      expect((await readAllCommitted([`${prefix}.doc`])).map((r) => r.headers['lockstep-id'])).toEqual([good.id]);
     } finally {
       await relay.stop();
       await c.end();

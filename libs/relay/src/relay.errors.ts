@@ -101,3 +101,19 @@ export class RecordTooLargeError extends LockstepError {
     );
   }
 }
+
+/** An event routes to a name Kafka does not accept as a topic. Publishing it is impossible, skipping it would lose it: the relay stops. */
+export class InvalidTopicError extends LockstepError {
+  constructor(
+    readonly eventId: string,
+    readonly aggregateType: string,
+    readonly topic: string,
+  ) {
+    super(
+      'LOCKSTEP_RELAY_INVALID_TOPIC',
+      `event ${eventId} (aggregate type "${aggregateType}") routes to "${topic}", which is not a Kafka topic name (letters, digits, '.', '_', '-'; at most 249); the relay stopped before it, nothing after it is published`,
+      'route such aggregate types to a valid name with LOCKSTEP_TOPIC_TEMPLATE or a topicRouter, then restart the relay; and fix the code that records this aggregate type',
+      { retriable: false },
+    );
+  }
+}

@@ -8,9 +8,10 @@ import { transactionsBehind } from './gtid-lag.js';
 import { KafkaTransactionalPublisher } from './kafka-transactional-publisher.js';
 import { MysqlLeaderLock } from './leader-lock.js';
 import { runPreflight } from './preflight.js';
-import { defaultTopicRouter, toRelayRecord, type TopicRouter } from './record-router.js';
+import { batchRecords } from './batch-records.js';
+import { defaultTopicRouter, type TopicRouter } from './record-router.js';
 import type { GtidPosition, RelayCheckpoint } from './relay-checkpoint.js';
-import { BinlogPurgedError, KafkaDeadlineError, OutboxRowError, RecordTooLargeError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
+import { BinlogPurgedError, InvalidTopicError, KafkaDeadlineError, OutboxRowError, RecordTooLargeError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay.options.js';
 import { RelayStateMachine, type RelayState } from './relay-state.js';
 import { TransactionQueue } from './transaction-queue.js';
@@ -245,7 +246,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
           this.sm.transition('fenced');
           throw error;
         }
-        if (error instanceof BinlogPurgedError || error instanceof RelayPreflightError || error instanceof OutboxRowError) {
+        if (error instanceof BinlogPurgedError || error instanceof RelayPreflightError || error instanceof OutboxRowError || error instanceof InvalidTopicError) {
           this.sm.transition('failed');
           throw error;
         }
@@ -421,17 +422,18 @@ export class Relay extends EventEmitter<RelayEventMap> {
         }
         binlogBackoffMs = 100;
 
-        const records = batch.transactions.flatMap((tx) => tx.rows.map((row) => toRelayRecord(row, this.router)));
+        const { publishable, records, refused } = batchRecords(batch, this.router);
+        if (!publishable) throw refused!;
         await withDeadline(publisher.ensureTopics(records.map((r) => r.topic)), this.publishDeadlineMs, 'creating topics');
-        const lastTx = batch.transactions[batch.transactions.length - 1]!;
+        const lastTx = publishable.transactions[publishable.transactions.length - 1]!;
         const lastRow = lastTx.rows[lastTx.rows.length - 1]!;
         const next: RelayCheckpoint = {
-          gtidSet: batch.position.gtidSet,
-          binlogFile: batch.position.binlogFile,
-          binlogPosition: batch.position.binlogPosition,
+          gtidSet: publishable.position.gtidSet,
+          binlogFile: publishable.position.binlogFile,
+          binlogPosition: publishable.position.binlogPosition,
           lastEventId: uuidToString(lastRow.id),
           lastEventCreatedAt: lastRow.createdAt,
-          eventsPublished: committed.eventsPublished + batch.events,
+          eventsPublished: committed.eventsPublished + publishable.events,
           at: new Date().toISOString(),
         };
         const t0 = performance.now();
@@ -441,8 +443,9 @@ export class Relay extends EventEmitter<RelayEventMap> {
         this.checkpoint = next;
         this.commits += 1;
         lastCommitAt = Date.now();
-        this.emit('batch', { events: batch.events, transactions: batch.transactions.length, bytes: batch.bytes, commitMs, checkpoint: next });
+        this.emit('batch', { events: publishable.events, transactions: publishable.transactions.length, bytes: publishable.bytes, commitMs, checkpoint: next });
         this.mirrorCheckpoint(next);
+        if (refused) throw refused;
       }
     } finally {
       this.queue = null;
