@@ -23,6 +23,11 @@ MYSQL_PORT="${LOCKSTEP_LOCAL_MYSQL_PORT:-3307}"
 MYSQL_PASSWORD="${LOCKSTEP_LOCAL_MYSQL_PASSWORD:-lockstep}"
 KAFKA_PORT="${LOCKSTEP_LOCAL_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${LOCKSTEP_LOCAL_KAFKA_CONTROLLER_PORT:-9093}"
+# Optional second listener with SASL/SCRAM-SHA-256 (tests of the clients' SASL settings): set the
+# port and the one user's name and password; they are fixed when the storage is formatted.
+KAFKA_SASL_PORT="${LOCKSTEP_LOCAL_KAFKA_SASL_PORT:-}"
+KAFKA_SCRAM_USER="${LOCKSTEP_LOCAL_KAFKA_SCRAM_USER:-}"
+KAFKA_SCRAM_PASSWORD="${LOCKSTEP_LOCAL_KAFKA_SCRAM_PASSWORD:-}"
 # Default Kafka version: newest 4.x on Maven Central that passed our checks
 # (kcat + kafkajs 2.2.4 idempotent/transactional/read_committed); see
 # scripts/infra/KAFKA_VERSION.md.
@@ -257,17 +262,27 @@ EOF
 }
 
 write_kafka_config() {
+  local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT" protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" sasl=""
+  if [[ -n "$KAFKA_SASL_PORT" ]]; then
+    [[ -n "$KAFKA_SCRAM_USER" && -n "$KAFKA_SCRAM_PASSWORD" ]] \
+      || die "LOCKSTEP_LOCAL_KAFKA_SASL_PORT needs LOCKSTEP_LOCAL_KAFKA_SCRAM_USER and LOCKSTEP_LOCAL_KAFKA_SCRAM_PASSWORD"
+    listeners="$listeners,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT"
+    protocols="$protocols,SASL_PLAINTEXT:SASL_PLAINTEXT"
+    sasl="sasl.enabled.mechanisms=SCRAM-SHA-256
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+  fi
   # auto.create.topics.enable=false: Lockstep creates topics explicitly, so a
   # typo'd topic name fails loudly instead of silently creating a topic.
   cat >"$KAFKA_PROPS" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$listeners,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=$protocols
+$sasl
 log.dirs=$KAFKA_DATA
 num.partitions=1
 default.replication.factor=1
@@ -330,6 +345,7 @@ kafka_up() {
   command -v java >/dev/null 2>&1 || die "java not found (Kafka needs Java 17+)"
   port_in_use "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by something else (set LOCKSTEP_LOCAL_KAFKA_PORT)"
   port_in_use "$KAFKA_CONTROLLER_PORT" && die "port $KAFKA_CONTROLLER_PORT is taken (set LOCKSTEP_LOCAL_KAFKA_CONTROLLER_PORT)"
+  [[ -n "$KAFKA_SASL_PORT" ]] && port_in_use "$KAFKA_SASL_PORT" && die "port $KAFKA_SASL_PORT is taken (set LOCKSTEP_LOCAL_KAFKA_SASL_PORT)"
   mkdir -p "$KAFKA_DATA" "$LOG_DIR" "$RUN_DIR"
   kafka_fetch
   write_kafka_config
@@ -341,8 +357,10 @@ kafka_up() {
     cluster_id="$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
     [[ -n "$cluster_id" ]] || die "could not generate a cluster id"
     log "formatting KRaft storage (cluster id $cluster_id)"
+    local scram=()
+    [[ -n "$KAFKA_SASL_PORT" ]] && scram=(--add-scram "SCRAM-SHA-256=[name=$KAFKA_SCRAM_USER,password=$KAFKA_SCRAM_PASSWORD]")
     kafka_java kafka.tools.StorageTool format --config "$KAFKA_PROPS" \
-      --cluster-id "$cluster_id" --standalone >"$LOG_DIR/kafka-format.log" 2>&1 \
+      --cluster-id "$cluster_id" --standalone "${scram[@]}" >"$LOG_DIR/kafka-format.log" 2>&1 \
       || { tail -n 40 "$LOG_DIR/kafka-format.log" >&2; die "kafka storage format failed"; }
   fi
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)"

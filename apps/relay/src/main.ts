@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { LockstepError } from '@lockstep/core';
 import { Relay, RelayFencedError } from '@lockstep/relay';
 import { RelayAppModule } from './relay-app.module.js';
 import { relayOptionsFromEnv } from './relay-env.js';
@@ -21,7 +22,9 @@ async function main(): Promise<void> {
   relay.on('state', (from, to) => logger.log(`state ${from} -> ${to}`));
   relay.closed().catch(async (error: unknown) => {
     const fenced = error instanceof RelayFencedError;
-    logger.error(fenced ? `FENCED: ${(error as Error).message}` : `fatal: ${(error as Error).message}`);
+    // The stable code first, for alerts and log searches; the message carries the fix.
+    const code = error instanceof LockstepError ? ` ${error.code}` : '';
+    logger.error(fenced ? `FENCED${code}: ${(error as Error).message}` : `fatal${code}: ${(error as Error).message}`);
     await app.close().catch(() => undefined);
     process.exit(fenced ? EXIT_FENCED : EXIT_FATAL);
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
 import { LockstepHeader, kafkajsConfig, type KafkaConnectionOptions } from '@lockstep/core';
 import { decodeCheckpoint, encodeCheckpoint, type RelayCheckpoint } from './relay-checkpoint.js';
-import { RecordTooLargeError, RelayFencedError } from './relay.errors.js';
+import { KafkaAuthenticationError, RecordTooLargeError, RelayFencedError } from './relay.errors.js';
 import type { RelayRecord } from './record-router.js';
 import type { TransactionalPublisher } from './transactional-publisher.js';
 
@@ -35,6 +35,14 @@ function hasKafkaError(error: unknown, types: Set<string>, codes: Set<number>, d
   if (typeof e.code === 'number' && codes.has(e.code) && typeof e.type === 'string') return true;
   if (Array.isArray(e.errors) && e.errors.some((x) => hasKafkaError(x, types, codes, depth + 1))) return true;
   return hasKafkaError(e.cause, types, codes, depth + 1) || hasKafkaError(e.originalError, types, codes, depth + 1);
+}
+
+const AUTH_TYPES = new Set(['SASL_AUTHENTICATION_FAILED']);
+const AUTH_CODES = new Set([58]);
+
+/** True when the broker refused our SASL credentials. */
+export function isAuthenticationError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'KafkaJSSASLAuthenticationError' || hasKafkaError(error, AUTH_TYPES, AUTH_CODES);
 }
 
 /** True when the error says a newer producer owns our transactional id. */
@@ -79,7 +87,11 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
 
   async connect(): Promise<void> {
     this.admin = this.kafka.admin();
-    await this.admin.connect();
+    try {
+      await this.admin.connect();
+    } catch (error) {
+      throw isAuthenticationError(error) ? new KafkaAuthenticationError(error) : error;
+    }
     await this.ensureCheckpointTopic();
     if (this.options.transactions === false) {
       this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });

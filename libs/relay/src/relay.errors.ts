@@ -117,3 +117,15 @@ export class InvalidTopicError extends LockstepError {
     );
   }
 }
+
+/** The broker refused the relay's credentials. Retrying cannot help: the configuration must change. */
+export class KafkaAuthenticationError extends LockstepError {
+  constructor(cause?: unknown) {
+    super(
+      'LOCKSTEP_RELAY_KAFKA_AUTH',
+      `the Kafka broker refused the relay's SASL credentials (${cause instanceof Error ? cause.message.split('\n')[0] : 'authentication failed'})`,
+      "check LOCKSTEP_KAFKA_SASL_MECHANISM, LOCKSTEP_KAFKA_SASL_USERNAME, LOCKSTEP_KAFKA_SASL_PASSWORD (and LOCKSTEP_KAFKA_SSL) against the broker's listener and its SCRAM users",
+      { cause, retriable: false },
+    );
+  }
+}

@@ -11,7 +11,7 @@ import { runPreflight } from './preflight.js';
 import { batchRecords } from './batch-records.js';
 import { defaultTopicRouter, type TopicRouter } from './record-router.js';
 import type { GtidPosition, RelayCheckpoint } from './relay-checkpoint.js';
-import { BinlogPurgedError, InvalidTopicError, KafkaDeadlineError, OutboxRowError, RecordTooLargeError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
+import { BinlogPurgedError, InvalidTopicError, KafkaAuthenticationError, KafkaDeadlineError, OutboxRowError, RecordTooLargeError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay.options.js';
 import { RelayStateMachine, type RelayState } from './relay-state.js';
 import { TransactionQueue } from './transaction-queue.js';
@@ -46,6 +46,11 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
     timer = setTimeout(() => reject(new KafkaDeadlineError(what, ms)), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Errors no retry can fix: the relay stops with them (exit code 1 in apps/relay). */
+function isFatal(error: unknown): boolean {
+  return [BinlogPurgedError, RelayPreflightError, OutboxRowError, InvalidTopicError, KafkaAuthenticationError].some((type) => error instanceof type);
 }
 
 const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e));
@@ -246,7 +251,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
           this.sm.transition('fenced');
           throw error;
         }
-        if (error instanceof BinlogPurgedError || error instanceof RelayPreflightError || error instanceof OutboxRowError || error instanceof InvalidTopicError) {
+        if (isFatal(error)) {
           this.sm.transition('failed');
           throw error;
         }
