@@ -111,7 +111,7 @@ export class InvalidTopicError extends LockstepError {
   ) {
     super(
       'LOCKSTEP_RELAY_INVALID_TOPIC',
-      `event ${eventId} (aggregate type "${aggregateType}") routes to "${topic}", which is not a Kafka topic name (letters, digits, '.', '_', '-'; at most 249); the relay stopped before it, nothing after it is published`,
+      `event ${eventId} (aggregate type "${aggregateType}") routes to "${topic}", which is not a Kafka topic name (letters, digits, '.', '_', '-'; at most 249); publishing stops before it, nothing after it is published`,
       'route such aggregate types to a valid name with LOCKSTEP_TOPIC_TEMPLATE or a topicRouter, then restart the relay; and fix the code that records this aggregate type',
       { retriable: false },
     );
