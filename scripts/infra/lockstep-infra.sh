@@ -20,6 +20,9 @@ LOCKSTEP_HOME="${LOCKSTEP_HOME:-$REPO_ROOT/.lockstep}"
 LOCKSTEP_CACHE="${LOCKSTEP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lockstep}"
 
 MYSQL_PORT="${LOCKSTEP_LOCAL_MYSQL_PORT:-3307}"
+# LOCKSTEP_LOCAL_MYSQL_TLS=1: the private MariaDB also serves TLS, with a throw-away CA made by
+# openssl on first start (CA file: $LOCKSTEP_HOME/mariadb/tls/ca.pem). For trying LOCKSTEP_MYSQL_SSL.
+MYSQL_TLS="${LOCKSTEP_LOCAL_MYSQL_TLS:-}"
 MYSQL_PASSWORD="${LOCKSTEP_LOCAL_MYSQL_PASSWORD:-lockstep}"
 KAFKA_PORT="${LOCKSTEP_LOCAL_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${LOCKSTEP_LOCAL_KAFKA_CONTROLLER_PORT:-9093}"
@@ -43,6 +46,7 @@ MARIADB_DIR="$LOCKSTEP_HOME/mariadb"
 MARIADB_DATA="$MARIADB_DIR/data"
 MARIADB_SOCK="$MARIADB_DIR/mysqld.sock"
 MARIADB_CNF="$MARIADB_DIR/my.cnf"
+MARIADB_TLS="$MARIADB_DIR/tls"
 KAFKA_DIR="$LOCKSTEP_HOME/kafka"
 KAFKA_DATA="$KAFKA_DIR/data"
 KAFKA_PROPS="$KAFKA_DIR/server.properties"
@@ -164,6 +168,25 @@ max_connections=300
 character-set-server=utf8mb4
 collation-server=utf8mb4_unicode_ci
 EOF
+  if [[ "$MYSQL_TLS" == "1" ]]; then
+    make_mariadb_tls
+    printf 'ssl_ca=%s\nssl_cert=%s\nssl_key=%s\n' "$MARIADB_TLS/ca.pem" "$MARIADB_TLS/server-cert.pem" "$MARIADB_TLS/server-key.pem" >>"$MARIADB_CNF"
+  fi
+}
+
+# A CA and a server certificate for 127.0.0.1, once; kept with the datadir.
+make_mariadb_tls() {
+  [[ -f "$MARIADB_TLS/server-cert.pem" ]] && return 0
+  command -v openssl >/dev/null 2>&1 || die "openssl not found (needed for LOCKSTEP_LOCAL_MYSQL_TLS=1)"
+  mkdir -p "$MARIADB_TLS"
+  (
+    cd "$MARIADB_TLS"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=lockstep-local-ca" -keyout ca-key.pem -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile san.ext -out server-cert.pem
+  ) >"$LOG_DIR/mariadb-tls.log" 2>&1 || { tail -n 20 "$LOG_DIR/mariadb-tls.log" >&2; die "making the TLS certificates failed"; }
+  log "MariaDB TLS certificates made (CA: $MARIADB_TLS/ca.pem)"
 }
 
 mariadb_up() {

@@ -12,8 +12,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
-  const base = parseMysqlUrl(mysqlUrlFromEnv());
+/** `url`: another server than the test server of LOCKSTEP_MYSQL_URL (an admin account on it). */
+export async function createTestDatabase(prefix = 't', { url = mysqlUrlFromEnv() }: { url?: string } = {}): Promise<TestDatabase> {
+  const base = parseMysqlUrl(url);
   const name = `lockstep_${prefix}_${randomBytes(4).toString('hex')}`;
   const root = await mysql.createConnection({ ...base, database: undefined });
   try {
