@@ -51,10 +51,11 @@ describe('relay across broker kill -9 and restart (a private broker)', () => {
     await db?.drop();
   }, 120_000);
 
-  // One retry, for slowness only: a broker restart on a loaded 2-core machine can outlast a
-  // deadline. A correctness failure (a duplicate, a loss, a reordering) is never retried: once
-  // seen, every later attempt fails at once. (docs/relay.md "Known issues": one duplicate was
-  // seen here once on 2026-11-24 and has not been seen since.)
+  // One retry, for liveness only: a broker restart on a loaded 2-core machine can outlast a
+  // deadline, and when Kafka loses a transaction's markers on restart the relay stops with
+  // HangingTransactionError rather than risk a duplicate (docs/relay.md, "Hanging transactions");
+  // the retry runs with fresh names. A correctness failure (a duplicate, a loss, a reordering) is
+  // never retried: once seen, every later attempt fails at once.
   let violation: string | null = null;
   it(`every committed event exactly once, in order, across ${BOUNCES} broker kill -9 + restart`, { timeout: 420_000, retry: 1 }, async () => {
     if (violation) throw new Error(`an earlier attempt broke exactly-once (${violation}); not retried`);
@@ -78,6 +79,13 @@ describe('relay across broker kill -9 and restart (a private broker)', () => {
     const writer = startLoadWriter(db, { writers: 2, aggregatesPerWriter: 5, aggregateTypes: ['acct'], maxRowsPerTx: 3, rollbackEvery: 6, paceMs: 20 });
     const relayLog = join(tmpdir(), `${prefix}-relay.log`);
     relay = spawnRelayProcess(env, relayLog);
+    // The relay must stay up through every bounce: if it stops (say HangingTransactionError), fail now with why.
+    const running = relay;
+    const relayDied = running.exited.then(({ code }) => {
+      throw new Error(`the relay exited (code ${code}) mid-test:\n${running.output().slice(-3000)}`);
+    });
+    relayDied.catch(() => undefined);
+    const whileRelayRuns = <T>(wait: Promise<T>): Promise<T> => Promise.race([wait, relayDied]);
     try {
       await relay.waitForOutput(/starting -> publishing/, 120_000);
       console.log('relay publishing');
@@ -86,14 +94,14 @@ describe('relay across broker kill -9 and restart (a private broker)', () => {
       const published = (): Promise<number> => mirroredEventsPublished(db, prefix);
       for (let i = 0; i < BOUNCES; i += 1) {
         const before = await published();
-        await waitFor('the relay publishing before the bounce', async () => (await published()) > before + 20, { timeoutMs: 120_000, intervalMs: 250 });
+        await whileRelayRuns(waitFor('the relay publishing before the bounce', async () => (await published()) > before + 20, { timeoutMs: 120_000, intervalMs: 250 }));
         if (STALL_MS > 0) {
           // A stall longer than the relay's publish deadline: the relay abandons the hung producer
           // while that producer's requests are still queued on the broker.
           console.log(`bounce ${i}: stalling broker ${STALL_MS} ms`);
           await kafka.stall(STALL_MS);
           const afterStall = await published();
-          await waitFor('the relay publishing after the stall', async () => (await published()) > afterStall + 20, { timeoutMs: 120_000, intervalMs: 250 });
+          await whileRelayRuns(waitFor('the relay publishing after the stall', async () => (await published()) > afterStall + 20, { timeoutMs: 120_000, intervalMs: 250 }));
         }
         console.log(`bounce ${i}: killing broker`);
         await kafka.kill9();
@@ -106,7 +114,7 @@ describe('relay across broker kill -9 and restart (a private broker)', () => {
     } finally {
       await writer.stop();
     }
-    await waitFor(`all ${writer.committed.size} committed events published`, async () => (await mirroredEventsPublished(db, prefix)) >= writer.committed.size, { timeoutMs: 240_000, intervalMs: 500 });
+    await whileRelayRuns(waitFor(`all ${writer.committed.size} committed events published`, async () => (await mirroredEventsPublished(db, prefix)) >= writer.committed.size, { timeoutMs: 240_000, intervalMs: 500 }));
     // The relay is idle now: an outside reader reaches the end of the partition.
     const final = await readCommittedFrom(kafka.brokers, [topic], 60_000);
     const check = checkExactlyOnceInOrder(final, writer.committed);

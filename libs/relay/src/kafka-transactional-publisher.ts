@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
 import { LockstepHeader, kafkajsConfig, type KafkaConnectionOptions } from '@lockstep/core';
 import { decodeCheckpoint, encodeCheckpoint, type RelayCheckpoint } from './relay-checkpoint.js';
-import { KafkaAuthenticationError, RecordTooLargeError, RelayFencedError } from './relay.errors.js';
+import { HangingTransactionError, KafkaAuthenticationError, RecordTooLargeError, RelayFencedError } from './relay.errors.js';
 import type { RelayRecord } from './record-router.js';
 import type { TransactionalPublisher } from './transactional-publisher.js';
 
@@ -18,6 +18,8 @@ export interface KafkaTransactionalPublisherOptions {
   maxRequestBytes: number;
   /** How long reading the checkpoint to the end may take. */
   checkpointReadTimeoutMs: number;
+  /** How long an open transaction may keep the checkpoint partition from being read to its end (HangingTransactionError after). */
+  openTransactionGraceMs?: number;
   /** false: idempotent producer, events then checkpoint, no Kafka transaction (at-least-once). Default true. */
   transactions?: boolean;
 }
@@ -128,14 +130,40 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     this.knownTopics.add(this.options.checkpointTopic);
   }
 
+  /**
+   * The last committed checkpoint of this relay name. Read in read_committed mode to the last stable
+   * offset; records beyond it belong to an open transaction, which is waited for: after our
+   * InitProducerId none of ours may be open, so one that stays open past the grace period is a
+   * transaction whose markers Kafka lost, and reading around it would resume too early.
+   */
   async readCheckpoint(): Promise<RelayCheckpoint | null> {
+    const first = await this.readCommittedCheckpoint();
+    // Everything on the partition when we started must be resolved; transactions begun since
+    // (another relay sharing the topic) need not be.
+    const target = first.highWatermark;
+    if (target <= first.lastStableOffset) return first.checkpoint;
+    const graceMs = this.options.openTransactionGraceMs ?? this.options.transactionTimeoutMs + 15_000;
+    const started = Date.now();
+    let lastStableOffset = first.lastStableOffset;
+    while (lastStableOffset < target) {
+      const waited = Date.now() - started;
+      if (waited > graceMs) throw new HangingTransactionError(this.options.checkpointTopic, 0, String(lastStableOffset), String(target), waited);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // poll interval of a bounded wait
+      lastStableOffset = BigInt((await this.requireAdmin().fetchTopicOffsets(this.options.checkpointTopic))[0]?.high ?? '0');
+    }
+    return (await this.readCommittedCheckpoint()).checkpoint;
+  }
+
+  /** One read_committed pass over the checkpoint partition up to its last stable offset. */
+  private async readCommittedCheckpoint(): Promise<{ checkpoint: RelayCheckpoint | null; lastStableOffset: bigint; highWatermark: bigint }> {
     const admin = this.requireAdmin();
     const topic = this.options.checkpointTopic;
-    // Read after connect(): our own previous transaction is aborted or committed by now.
+    // kafkajs' admin lists offsets read_committed: `high` is the last stable offset.
     const offsets = await admin.fetchTopicOffsets(topic);
     const end = BigInt(offsets[0]?.high ?? '0');
     const start = BigInt(offsets[0]?.low ?? '0');
-    if (end <= start) return null;
+    // Nothing committed yet. (A lost first transaction on an empty partition is not detected here.)
+    if (end <= start) return { checkpoint: null, lastStableOffset: end, highWatermark: end };
     const consumer = this.kafka.consumer({
       groupId: `lockstep-relay-${this.options.relayName}-checkpoint-${randomBytes(4).toString('hex')}`,
       readUncommitted: false,
@@ -143,6 +171,7 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       allowAutoTopicCreation: false,
     });
     let latest: RelayCheckpoint | null = null;
+    let highWatermark = end;
     try {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -154,6 +183,9 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
         // END_BATCH_PROCESS fires for batches made only of transaction markers too, so it tells
         // when the read_committed position has passed everything written before we started.
         consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+          // offsetLag = (high watermark - 1) - lastOffset: the high watermark, for batches of markers too.
+          const hw = BigInt(event.payload.offsetLag) + BigInt(event.payload.lastOffset) + 1n;
+          if (hw > highWatermark) highWatermark = hw;
           if (BigInt(event.payload.lastOffset) >= end - 1n) {
             clearTimeout(timer);
             resolve();
@@ -176,7 +208,7 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     } finally {
       await consumer.disconnect().catch(() => undefined);
     }
-    return latest;
+    return { checkpoint: latest, lastStableOffset: end, highWatermark };
   }
 
   async ensureTopics(topics: Iterable<string>): Promise<void> {

@@ -2,13 +2,15 @@ import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
-import { BinlogPurgedError, InvalidTopicError, Relay, RelayPreflightError, runPreflight } from '@lockstep/relay';
+import { BinlogPurgedError, HangingTransactionError, InvalidTopicError, Relay, RelayPreflightError, runPreflight } from '@lockstep/relay';
 import {
   applyLockstepSchema,
   createRelayUser,
+  createTopics,
   createTestDatabase,
   insertOutboxRows,
   readAllCommitted,
+  testKafka,
   testOutboxEvent,
   uniqueName,
   waitFor,
@@ -156,6 +158,51 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
     } finally {
       await relay.stop();
       await c.end();
+    }
+  });
+
+  it('an open transaction on the checkpoint partition is waited for; one that stays open past the grace period stops the relay with HangingTransactionError', { timeout: 120_000 }, async () => {
+    const prefix = uniqueName('lshang');
+    const checkpointTopic = `${prefix}.relay-checkpoints`;
+    await createTopics([checkpointTopic], { compacted: true });
+    // Another producer's transactions on the checkpoint partition stand in for one whose markers Kafka lost.
+    const intruder = testKafka('lockstep-intruder').producer({ transactionalId: uniqueName('intruder'), idempotent: true, maxInFlightRequests: 1 });
+    await intruder.connect();
+    const send = async () => {
+      const tx = await intruder.transaction();
+      await tx.send({ topic: checkpointTopic, messages: [{ key: 'someone-else', value: 'x' }] });
+      return tx;
+    };
+    const base = { mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: 'current' as const, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } };
+    try {
+      await (await send()).commit(); // something committed, so the partition has a last stable offset > 0
+      let open = await send();
+
+      const stuck = new Relay({ ...base, name: uniqueName('relay'), openTransactionGraceMs: 2_000 });
+      await stuck.start();
+      const error = await stuck.closed().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HangingTransactionError);
+      expect((error as Error).message).toContain(`${checkpointTopic}-0`);
+      expect((error as Error).message).toContain('kafka-transactions.sh');
+      expect(stuck.lastCheckpoint).toBeNull(); // it never resumed
+      await open.abort();
+
+      open = await send();
+      const states: string[] = [];
+      const patient = new Relay({ ...base, name: uniqueName('relay'), openTransactionGraceMs: 60_000 });
+      patient.on('state', (_from, to) => states.push(to));
+      await patient.start();
+      try {
+        await waitFor('the relay starting', () => patient.state === 'starting', { timeoutMs: 30_000 });
+        await new Promise((r) => setTimeout(r, 1_500)); // when the fault ends, not a synchronisation
+        await open.commit();
+        await waitFor('publishing once the transaction ended', () => patient.state === 'publishing', { timeoutMs: 60_000 });
+        expect(states).not.toContain('failed');
+      } finally {
+        await patient.stop();
+      }
+    } finally {
+      await intruder.disconnect();
     }
   });
 });

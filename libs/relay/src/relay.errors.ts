@@ -129,3 +129,31 @@ export class KafkaAuthenticationError extends LockstepError {
     );
   }
 }
+
+/**
+ * The checkpoint partition holds records past its last stable offset that no transaction resolves:
+ * a transaction whose COMMIT/ABORT markers Kafka lost. Seen here after a broker kill -9: on restart
+ * the coordinator skipped the markers of a prepared commit because the partition leaders were not
+ * back yet ("Couldn't find leader endpoint ... can be skipped" in the broker log). Resuming from the
+ * last *committed* checkpoint would publish that transaction's events again, and the relay's next
+ * commit would then also commit the orphaned copies: so the relay stops instead.
+ */
+export class HangingTransactionError extends LockstepError {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly lastStableOffset: string,
+    readonly highWatermark: string,
+    waitedMs: number,
+  ) {
+    super(
+      'LOCKSTEP_RELAY_HANGING_TRANSACTION',
+      `checkpoint partition ${topic}-${partition} holds records past its last stable offset ${lastStableOffset} (high watermark ${highWatermark}) that no transaction resolved in ${waitedMs} ms: ` +
+        'Kafka lost the markers of a transaction; resuming now could publish its events twice, so the relay stops',
+      'abort every hanging transaction of this relay, then restart it (it re-publishes what they held, once): ' +
+        'kafka-transactions.sh --bootstrap-server <broker> find-hanging --broker-id <id> (each broker), then for each one found: ' +
+        'kafka-transactions.sh --bootstrap-server <broker> abort --topic <topic> --partition <p> --start-offset <offset> (docs/relay.md, "Hanging transactions")',
+      { retriable: false },
+    );
+  }
+}

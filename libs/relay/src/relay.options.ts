@@ -57,6 +57,11 @@ export interface RelayOptions {
   lockPingMs?: number;
   /** Kafka transaction timeout. Default 60000. */
   transactionTimeoutMs?: number;
+  /**
+   * How long an open transaction on the checkpoint partition may keep it from being read to its
+   * end at start before the relay stops with HangingTransactionError. Default transactionTimeoutMs + 15000.
+   */
+  openTransactionGraceMs?: number;
   /** A checkpoint-only transaction is written when the position moved but no event was published for this long. Default 10000. */
   idleCheckpointMs?: number;
   /** Refuse to start when binlog settings or grants are wrong. Default true. */
@@ -109,6 +114,7 @@ export function resolveRelayOptions(o: RelayOptions): ResolvedRelayOptions {
     heartbeatMs: o.heartbeatMs ?? 5_000,
     lockPingMs: o.lockPingMs ?? 1_000,
     transactionTimeoutMs: o.transactionTimeoutMs ?? 60_000,
+    openTransactionGraceMs: o.openTransactionGraceMs ?? (o.transactionTimeoutMs ?? 60_000) + 15_000,
     idleCheckpointMs: o.idleCheckpointMs ?? 10_000,
     preflight: o.preflight ?? true,
     transactions: o.transactions ?? true,

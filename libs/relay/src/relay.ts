@@ -11,7 +11,7 @@ import { runPreflight } from './preflight.js';
 import { batchRecords } from './batch-records.js';
 import { defaultTopicRouter, type TopicRouter } from './record-router.js';
 import type { GtidPosition, RelayCheckpoint } from './relay-checkpoint.js';
-import { BinlogPurgedError, InvalidTopicError, KafkaAuthenticationError, KafkaDeadlineError, OutboxRowError, RecordTooLargeError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
+import { BinlogPurgedError, HangingTransactionError, InvalidTopicError, KafkaAuthenticationError, KafkaDeadlineError, OutboxRowError, RecordTooLargeError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay.options.js';
 import { RelayStateMachine, type RelayState } from './relay-state.js';
 import { TransactionQueue } from './transaction-queue.js';
@@ -50,7 +50,7 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
 
 /** Errors no retry can fix: the relay stops with them (exit code 1 in apps/relay). */
 function isFatal(error: unknown): boolean {
-  return [BinlogPurgedError, RelayPreflightError, OutboxRowError, InvalidTopicError, KafkaAuthenticationError].some((type) => error instanceof type);
+  return [BinlogPurgedError, RelayPreflightError, OutboxRowError, InvalidTopicError, KafkaAuthenticationError, HangingTransactionError].some((type) => error instanceof type);
 }
 
 const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e));
@@ -244,7 +244,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
       try {
         const deadline = o.transactionTimeoutMs + 30_000;
         await withDeadline(publisher.connect(), deadline, 'connecting the producer');
-        const checkpoint = await withDeadline(publisher.readCheckpoint(), deadline + 30_000, 'reading the checkpoint topic');
+        const checkpoint = await withDeadline(publisher.readCheckpoint(), deadline + o.openTransactionGraceMs, 'reading the checkpoint topic');
         await this.stream(publisher, checkpoint);
       } catch (error) {
         if (error instanceof RelayFencedError) {
@@ -293,6 +293,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
       maxRequestBytes: 900 * 1024,
       transactions: o.transactions,
       checkpointReadTimeoutMs: Math.max(30_000, o.transactionTimeoutMs + 10_000),
+      openTransactionGraceMs: o.openTransactionGraceMs,
     });
   }
 
