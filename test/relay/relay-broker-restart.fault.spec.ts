@@ -79,13 +79,18 @@ describe('relay across broker kill -9 and restart (a private broker)', () => {
     const writer = startLoadWriter(db, { writers: 2, aggregatesPerWriter: 5, aggregateTypes: ['acct'], maxRowsPerTx: 3, rollbackEvery: 6, paceMs: 20 });
     const relayLog = join(tmpdir(), `${prefix}-relay.log`);
     relay = spawnRelayProcess(env, relayLog);
-    // The relay must stay up through every bounce: if it stops (say HangingTransactionError), fail now with why.
+    // Fail at once, with why, if the relay exits, or waits on a transaction whose markers Kafka lost
+    // (HANGING_TRANSACTION: it would wait for an operator; the retry starts afresh).
     const running = relay;
     const relayDied = running.exited.then(({ code }) => {
       throw new Error(`the relay exited (code ${code}) mid-test:\n${running.output().slice(-3000)}`);
     });
+    const relayHangs = running.waitForOutput(/LOCKSTEP_RELAY_HANGING_TRANSACTION|checkpoint partition .* holds records past its last stable offset/, 24 * 3_600_000).then(() => {
+      throw new Error(`Kafka lost a transaction's markers (hanging transaction); the relay waits for an operator:\n${running.output().slice(-3000)}`);
+    });
     relayDied.catch(() => undefined);
-    const whileRelayRuns = <T>(wait: Promise<T>): Promise<T> => Promise.race([wait, relayDied]);
+    relayHangs.catch(() => undefined);
+    const whileRelayRuns = <T>(wait: Promise<T>): Promise<T> => Promise.race([wait, relayDied, relayHangs]);
     try {
       await relay.waitForOutput(/starting -> publishing/, 120_000);
       console.log('relay publishing');

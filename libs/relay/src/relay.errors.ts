@@ -136,7 +136,8 @@ export class KafkaAuthenticationError extends LockstepError {
  * the coordinator skipped the markers of a prepared commit because the partition leaders were not
  * back yet ("Couldn't find leader endpoint ... can be skipped" in the broker log). Resuming from the
  * last *committed* checkpoint would publish that transaction's events again, and the relay's next
- * commit would then also commit the orphaned copies: so the relay stops instead.
+ * commit would then also commit the orphaned copies: so the relay does not resume; it retries
+ * (loudly) until an operator has aborted the hanging transaction.
  */
 export class HangingTransactionError extends LockstepError {
   constructor(
@@ -149,8 +150,8 @@ export class HangingTransactionError extends LockstepError {
     super(
       'LOCKSTEP_RELAY_HANGING_TRANSACTION',
       `checkpoint partition ${topic}-${partition} holds records past its last stable offset ${lastStableOffset} (high watermark ${highWatermark}) that no transaction resolved in ${waitedMs} ms: ` +
-        'Kafka lost the markers of a transaction; resuming now could publish its events twice, so the relay stops',
-      'abort every hanging transaction of this relay, then restart it (it re-publishes what they held, once): ' +
+        'Kafka lost the markers of a transaction; resuming now could publish its events twice, so the relay waits (it checks again after a back-off)',
+      'abort every hanging transaction of this relay; it then resumes by itself and re-publishes what they held, once: ' +
         'kafka-transactions.sh --bootstrap-server <broker> find-hanging --broker-id <id> (each broker), then for each one found: ' +
         'kafka-transactions.sh --bootstrap-server <broker> abort --topic <topic> --partition <p> --start-offset <offset> (docs/relay.md, "Hanging transactions")',
       { retriable: false },

@@ -50,7 +50,7 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
 
 /** Errors no retry can fix: the relay stops with them (exit code 1 in apps/relay). */
 function isFatal(error: unknown): boolean {
-  return [BinlogPurgedError, RelayPreflightError, OutboxRowError, InvalidTopicError, KafkaAuthenticationError, HangingTransactionError].some((type) => error instanceof type);
+  return [BinlogPurgedError, RelayPreflightError, OutboxRowError, InvalidTopicError, KafkaAuthenticationError].some((type) => error instanceof type);
 }
 
 const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e));
@@ -260,9 +260,10 @@ export class Relay extends EventEmitter<RelayEventMap> {
         this.sm.transition('recovering');
         // A session that committed something was healthy: the next failure (a broker bounce) backs off afresh.
         if (this.commits > commitsBefore) backoffMs = 250;
-        if (error instanceof RecordTooLargeError) {
-          // Not transient, but fixable without a restart (raise the topic limit): keep retrying, loudly.
-          this.emit('warning', 'RECORD_TOO_LARGE', error.message);
+        if (error instanceof RecordTooLargeError || error instanceof HangingTransactionError) {
+          // Not transient, but fixable without a restart (raise the topic limit, abort the hanging
+          // transaction): keep retrying, loudly, so the relay goes on by itself once it is fixed.
+          this.emit('warning', error instanceof RecordTooLargeError ? 'RECORD_TOO_LARGE' : 'HANGING_TRANSACTION', error.message);
           o.logger.error(`relay ${o.name}: ${error.message}`);
         } else {
           this.emit('warning', 'RECOVERING', describe(error));
