@@ -74,7 +74,8 @@ export async function replayOutbox(o: OutboxReplayOptions): Promise<OutboxReplay
     const until = o.until ? uuidToBytes(o.until) : null;
     for (;;) {
       const [rows] = await c.query<mysql.RowDataPacket[]>(
-        `SELECT id, aggregate_type, aggregate_id, event_type, payload, headers, created_at FROM ${source}
+        // CAST: MySQL returns a JSON column parsed; the relay forwards the stored text, as in the binlog.
+        `SELECT id, aggregate_type, aggregate_id, event_type, payload, CAST(headers AS CHAR) AS headers, created_at FROM ${source}
          WHERE id > ?${until ? ' AND id <= ?' : ''} ORDER BY id LIMIT ?`,
         until ? [after, until, pageSize] : [after, pageSize],
       );
