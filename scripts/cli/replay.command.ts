@@ -3,9 +3,10 @@ import { DEFAULT_RELAY_CHECKPOINT_TABLE, quoteIdent, uuidToString } from '@locks
 import { replayOutbox } from '@lockstep/relay';
 import { relayOptionsFromEnv } from '../../apps/relay/src/relay-env.js';
 
-const usage = `usage: lockstep replay (--after <event-id> | --after-checkpoint <relay-name>) [--until <event-id>] [--page-size <n>] [--dry-run]
+const usage = `usage: lockstep replay (--after <event-id> | --after-checkpoint <relay-name>) [--margin-seconds <s>] [--until <event-id>] [--page-size <n>] [--dry-run]
   Re-publishes retained outbox rows after an event id, as the relay would (same topics, keys,
   values, headers), for recovery after the binlog holding a relay checkpoint was purged.
+  Starts --margin-seconds (60) before that id: a transaction may commit after a later-recorded event.
   Uses the relay's environment (LOCKSTEP_MYSQL_URL, LOCKSTEP_KAFKA_BROKERS, LOCKSTEP_TOPIC_PREFIX, ...).`;
 
 function parseArgs(args: string[]): Map<string, string | true> {
@@ -64,6 +65,7 @@ export async function replay(args: string[]): Promise<number> {
     topicPartitions: options.topicPartitions,
     checkpointTopic: options.checkpointTopic,
     pageSize: typeof pageSize === 'string' ? Number(pageSize) : undefined,
+    marginMs: typeof a.get('--margin-seconds') === 'string' ? Number(a.get('--margin-seconds')) * 1000 : undefined,
     dryRun,
     onPage: (p) => console.log(`${dryRun ? 'would re-publish' : 're-published'} ${p.events} events up to ${p.lastId}`),
   });

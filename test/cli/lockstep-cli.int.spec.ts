@@ -82,10 +82,10 @@ describe('lockstep CLI', () => {
     await c.end();
     const prefix = uniqueName('lscli');
 
-    const dry = await cli(['replay', '--after-checkpoint', 'cli-replay', '--dry-run'], db.url, { LOCKSTEP_TOPIC_PREFIX: prefix });
+    const dry = await cli(['replay', '--after-checkpoint', 'cli-replay', '--margin-seconds', '0', '--dry-run'], db.url, { LOCKSTEP_TOPIC_PREFIX: prefix });
     expect(dry.stdout).toContain('dry run: would re-publish 2 events');
     expect(dry.code).toBe(0);
-    const real = await cli(['replay', '--after-checkpoint', 'cli-replay'], db.url, { LOCKSTEP_TOPIC_PREFIX: prefix });
+    const real = await cli(['replay', '--after-checkpoint', 'cli-replay', '--margin-seconds', '0'], db.url, { LOCKSTEP_TOPIC_PREFIX: prefix });
     expect(real.stdout).toContain(`re-published 2 events`);
     expect(real.stdout).toContain(`to ${prefix}.cart`);
     expect(real.stdout).not.toContain('never printed');

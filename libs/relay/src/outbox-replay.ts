@@ -18,6 +18,12 @@ export interface OutboxReplayOptions {
   topicPartitions?: number;
   /** The relay's checkpoint topic (ensured to exist, never written). Default `<prefix>.relay-checkpoints`. */
   checkpointTopic?: string;
+  /**
+   * Start this much earlier than `after` (by the time in the UUIDv7 id). An event id is taken when
+   * the event is recorded, not when its transaction commits: a transaction begun before the
+   * checkpoint's last event may have committed after it. Default 60000; consumers drop the extra copies.
+   */
+  marginMs?: number;
   /** Rows per Kafka transaction. Default 500. */
   pageSize?: number;
   /** Count and list the range only; publish nothing. */
@@ -50,6 +56,8 @@ export async function replayOutbox(o: OutboxReplayOptions): Promise<OutboxReplay
   const router = o.topicRouter ?? defaultTopicRouter(o.topicPrefix ?? DEFAULT_TOPIC_PREFIX);
   const pageSize = o.pageSize ?? 500;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`replay: page size must be a positive integer, got ${pageSize}`);
+  const marginMs = o.marginMs ?? 60_000;
+  if (!Number.isFinite(marginMs) || marginMs < 0) throw new RangeError(`replay: the margin must be a number of seconds >= 0, got ${marginMs / 1000}`);
   const source = `${quoteIdent(database)}.${quoteIdent(table)}`;
   const c = await mysql.createConnection({ ...o.mysql, dateStrings: true, connectTimeout: 5_000 } as mysql.ConnectionOptions);
   const prefix = o.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
@@ -70,7 +78,7 @@ export async function replayOutbox(o: OutboxReplayOptions): Promise<OutboxReplay
   const topics = new Set<string>();
   try {
     await publisher?.connect();
-    let after = uuidToBytes(o.after);
+    let after = lowerBound(uuidToBytes(o.after), marginMs);
     const until = o.until ? uuidToBytes(o.until) : null;
     for (;;) {
       const [rows] = await c.query<mysql.RowDataPacket[]>(
@@ -99,4 +107,13 @@ export async function replayOutbox(o: OutboxReplayOptions): Promise<OutboxReplay
   }
   result.topics = [...topics].sort();
   return result;
+}
+
+/** The smallest id `marginMs` before `id`: UUIDv7 starts with a 48-bit Unix time in ms. */
+function lowerBound(id: Buffer, marginMs: number): Buffer {
+  if (marginMs <= 0) return id;
+  const ms = Math.max(0, id.readUIntBE(0, 6) - marginMs);
+  const bound = Buffer.alloc(16);
+  bound.writeUIntBE(ms, 0, 6);
+  return bound;
 }
