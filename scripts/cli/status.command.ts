@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { DEFAULT_OUTBOX_TABLE, DEFAULT_RELAY_CHECKPOINT_TABLE, mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl, quoteIdent } from '@lockstep/core';
-import { currentGtidPosition, transactionsBehind } from '@lockstep/relay';
+import { readBinlogEnd, transactionsBehind } from '@lockstep/relay';
 
 /**
  * `lockstep status`: each relay's last committed checkpoint (as mirrored into MySQL after each
@@ -20,7 +20,7 @@ export async function status(): Promise<number> {
       console.log('no relay has committed a checkpoint yet in this database');
       return 0;
     }
-    const binlogEnd = await currentGtidPosition({ ...db, ssl: mysqlSslFromEnv() });
+    const binlogEnd = await readBinlogEnd(c);
     console.log('| relay | checkpoint (GTID) | published | lag events | lag bytes | lag transactions | lag seconds | checkpoint at |');
     console.log('|---|---|---:|---:|---:|---:|---:|---|');
     for (const r of relays as any[]) {

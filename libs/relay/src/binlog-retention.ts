@@ -1,5 +1,4 @@
-import mysql from 'mysql2/promise';
-import type { MysqlConnectionOptions } from '@lockstep/core';
+import type mysql from 'mysql2/promise';
 
 /** What the server will purge, and when. */
 export interface BinlogRetentionFacts {
@@ -37,15 +36,10 @@ export function assessPurgeRisk(facts: BinlogRetentionFacts, checkpointFile: str
   return { atRisk: false, message: 'ok' };
 }
 
-export async function readBinlogRetention(connection: MysqlConnectionOptions & { ssl?: unknown }): Promise<BinlogRetentionFacts> {
-  const c = await mysql.createConnection({ ...connection, connectTimeout: 5_000 } as mysql.ConnectionOptions);
-  try {
-    const [logs] = await c.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
-    const [vars] = await c.query<mysql.RowDataPacket[]>("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('binlog_expire_logs_seconds', 'expire_logs_days')");
-    const v = Object.fromEntries(vars.map((r) => [String(r.Variable_name), Number(r.Value)]));
-    const expireSeconds = v.binlog_expire_logs_seconds ? v.binlog_expire_logs_seconds : v.expire_logs_days ? v.expire_logs_days * 86_400 : null;
-    return { files: logs.map((r) => String(r.Log_name)), expireSeconds };
-  } finally {
-    await c.end().catch(() => c.destroy());
-  }
+export async function readBinlogRetention(c: mysql.Connection): Promise<BinlogRetentionFacts> {
+  const [logs] = await c.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
+  const [vars] = await c.query<mysql.RowDataPacket[]>("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('binlog_expire_logs_seconds', 'expire_logs_days')");
+  const v = Object.fromEntries(vars.map((r) => [String(r.Variable_name), Number(r.Value)]));
+  const expireSeconds = v.binlog_expire_logs_seconds ? v.binlog_expire_logs_seconds : v.expire_logs_days ? v.expire_logs_days * 86_400 : null;
+  return { files: logs.map((r) => String(r.Log_name)), expireSeconds };
 }

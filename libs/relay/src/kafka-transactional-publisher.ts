@@ -149,19 +149,21 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       const waited = Date.now() - started;
       if (waited > graceMs) throw new HangingTransactionError(this.options.checkpointTopic, 0, String(lastStableOffset), String(target), waited);
       await new Promise((resolve) => setTimeout(resolve, 500)); // poll interval of a bounded wait
-      lastStableOffset = BigInt((await this.requireAdmin().fetchTopicOffsets(this.options.checkpointTopic))[0]?.high ?? '0');
+      lastStableOffset = (await this.checkpointOffsets()).lastStableOffset;
     }
     return (await this.readCommittedCheckpoint()).checkpoint;
   }
 
+  /** The checkpoint partition's first offset and last stable offset (kafkajs' admin lists offsets read_committed: `high` is the LSO). */
+  private async checkpointOffsets(): Promise<{ logStartOffset: bigint; lastStableOffset: bigint }> {
+    const [p] = await this.requireAdmin().fetchTopicOffsets(this.options.checkpointTopic);
+    return { logStartOffset: BigInt(p?.low ?? '0'), lastStableOffset: BigInt(p?.high ?? '0') };
+  }
+
   /** One read_committed pass over the checkpoint partition up to its last stable offset. */
   private async readCommittedCheckpoint(): Promise<{ checkpoint: RelayCheckpoint | null; lastStableOffset: bigint; highWatermark: bigint }> {
-    const admin = this.requireAdmin();
     const topic = this.options.checkpointTopic;
-    // kafkajs' admin lists offsets read_committed: `high` is the last stable offset.
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const end = BigInt(offsets[0]?.high ?? '0');
-    const start = BigInt(offsets[0]?.low ?? '0');
+    const { logStartOffset: start, lastStableOffset: end } = await this.checkpointOffsets();
     // Nothing committed yet. (A lost first transaction on an empty partition is not detected here.)
     if (end <= start) return { checkpoint: null, lastStableOffset: end, highWatermark: end };
     const consumer = this.kafka.consumer({

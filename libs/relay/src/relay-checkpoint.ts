@@ -35,3 +35,8 @@ export function decodeCheckpoint(value: Buffer | null | undefined): RelayCheckpo
     at: parsed.at ?? new Date(0).toISOString(),
   };
 }
+
+/** A checkpoint's `lastEventCreatedAt` (`2026-11-24 20:30:00.123456`, UTC by convention) -> epoch ms. */
+export function createdAtToMillis(createdAt: string): number {
+  return Date.parse(`${createdAt.replace(' ', 'T')}Z`);
+}

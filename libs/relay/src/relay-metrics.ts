@@ -1,13 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Relay } from './relay.js';
 import type { RelayState } from './relay-state.js';
+import { createdAtToMillis } from './relay-checkpoint.js';
 
 const STATES: RelayState[] = ['idle', 'standby', 'starting', 'publishing', 'recovering', 'stopping', 'stopped', 'fenced', 'failed'];
-
-/** `2026-11-24 20:30:00.123456` (UTC by convention) -> epoch ms. */
-export function createdAtToMillis(createdAt: string): number {
-  return Date.parse(`${createdAt.replace(' ', 'T')}Z`);
-}
 
 /**
  * Prometheus metrics of one relay, on a registry of its own (so several relays or tests in one

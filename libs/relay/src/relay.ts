@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { uuidToString } from '@lockstep/core';
 import type { BinlogSource } from './binlog-source.js';
-import { BinlogEndProbe, currentGtidPosition } from './binlog-position.js';
+import { currentGtidPosition, readBinlogEnd } from './binlog-position.js';
 import { assessPurgeRisk, readBinlogRetention } from './binlog-retention.js';
 import { MysqlCheckpointMirror } from './checkpoint-mirror.js';
 import { transactionsBehind } from './gtid-lag.js';
@@ -10,7 +10,8 @@ import { MysqlLeaderLock } from './leader-lock.js';
 import { runPreflight } from './preflight.js';
 import { batchRecords } from './batch-records.js';
 import { defaultTopicRouter, type TopicRouter } from './record-router.js';
-import type { GtidPosition, RelayCheckpoint } from './relay-checkpoint.js';
+import { createdAtToMillis, type GtidPosition, type RelayCheckpoint } from './relay-checkpoint.js';
+import { ReconnectingConnection } from './reconnecting-connection.js';
 import { BinlogPurgedError, HangingTransactionError, InvalidTopicError, KafkaAuthenticationError, KafkaDeadlineError, OutboxRowError, RecordTooLargeError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay.options.js';
 import { RelayStateMachine, type RelayState } from './relay-state.js';
@@ -78,7 +79,8 @@ export class Relay extends EventEmitter<RelayEventMap> {
   private purgeRisk = false;
   private purgeCheckedAt = 0;
   private purgeWarnedAt = 0;
-  private readonly binlogEnd: BinlogEndProbe;
+  /** One connection for the background reads (binlog end for the lag metric, binlog retention). */
+  private readonly serverProbe: ReconnectingConnection;
   private lagReading: { at: number; value: Promise<number | null> } | null = null;
   /** Kafka transactions this process committed (batches and checkpoint-only ones). */
   private commits = 0;
@@ -90,7 +92,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
     this.options = resolveRelayOptions(options);
     this.router = this.options.topicRouter ?? defaultTopicRouter(this.options.topicPrefix);
     this.sm = new RelayStateMachine((from, to) => this.emit('state', from, to));
-    this.binlogEnd = new BinlogEndProbe(this.options.mysql);
+    this.serverProbe = new ReconnectingConnection(this.options.mysql);
   }
 
   get name(): string {
@@ -117,13 +119,13 @@ export class Relay extends EventEmitter<RelayEventMap> {
   /**
    * Binlog transactions the server committed after this relay's last checkpoint (all of them,
    * with or without outbox rows); null before the first checkpoint. Asks the server at most
-   * once a second, on a connection of its own.
+   * once a second, on the relay's background connection.
    */
   transactionsBehind(): Promise<number | null> {
     const now = Date.now();
     if (this.lagReading && now - this.lagReading.at < 1_000) return this.lagReading.value;
     const checkpoint = this.checkpoint;
-    const value = checkpoint ? this.binlogEnd.read().then((end) => transactionsBehind(end, checkpoint.gtidSet)) : Promise.resolve(null);
+    const value = checkpoint ? this.serverProbe.use(readBinlogEnd).then((end) => transactionsBehind(end, checkpoint.gtidSet)) : Promise.resolve(null);
     this.lagReading = { at: now, value };
     return value;
   }
@@ -177,7 +179,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
     if (this.sm.can('stopped')) this.sm.transition('stopped');
     this.settle(this.fatal);
     await this.mirror?.close();
-    await this.binlogEnd.close();
+    await this.serverProbe.close();
   }
 
   private notify(): void {
@@ -468,8 +470,8 @@ export class Relay extends EventEmitter<RelayEventMap> {
     const now = Date.now();
     if (now - this.purgeCheckedAt < 60_000) return;
     this.purgeCheckedAt = now;
-    const age = c.lastEventCreatedAt ? (now - Date.parse(`${c.lastEventCreatedAt.replace(' ', 'T')}Z`)) / 1000 : null;
-    readBinlogRetention(this.options.mysql).then(
+    const age = c.lastEventCreatedAt ? (now - createdAtToMillis(c.lastEventCreatedAt)) / 1000 : null;
+    this.serverProbe.use(readBinlogRetention).then(
       (facts) => {
         const risk = assessPurgeRisk(facts, c.binlogFile, age);
         this.purgeRisk = risk.atRisk;
