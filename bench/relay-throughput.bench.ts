@@ -9,7 +9,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { Kafka, logLevel } from 'kafkajs';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
 import {
   KafkaTransactionalPublisher,
@@ -22,11 +21,14 @@ import {
   applyLockstepSchema,
   createRelayUser,
   createTestDatabase,
+  createTopics,
   gtidBinlogPos,
   insertOutboxRows,
+  testKafka,
   testOutboxEvent,
   uniqueName,
 } from '@lockstep/testing';
+import { sleep } from './lib/util.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -126,16 +128,10 @@ async function main(): Promise<void> {
     // 5. Live: fixed write rate, latency from the client's COMMIT returning to a read_committed consumer seeing it.
     const committedAt = new Map<string, number>();
     const latencies: number[] = [];
-    const kafka = new Kafka({ clientId: 'bench', brokers: kafkaConnectionFromEnv().brokers, logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `${prefix}-live`, readUncommitted: false, maxWaitTimeInMs: 20 });
+    const consumer = testKafka('bench').consumer({ groupId: `${prefix}-live`, readUncommitted: false, maxWaitTimeInMs: 20 });
+    await createTopics([`${prefix}.live`], { partitions: 3 });
     await consumer.connect();
-    await consumer.subscribe({ topic: `${prefix}.live`, fromBeginning: true }).catch(async () => {
-      const a = kafka.admin();
-      await a.connect();
-      await a.createTopics({ waitForLeaders: true, topics: [{ topic: `${prefix}.live`, numPartitions: 3 }] });
-      await a.disconnect();
-      await consumer.subscribe({ topic: `${prefix}.live`, fromBeginning: true });
-    });
+    await consumer.subscribe({ topic: `${prefix}.live`, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         const id = message.headers?.['lockstep-id']?.toString();
@@ -143,7 +139,7 @@ async function main(): Promise<void> {
         if (at !== undefined) latencies.push(performance.now() - at);
       },
     });
-    await new Promise((r) => setTimeout(r, 3000)); // let the consumer group settle before measuring
+    await sleep(3000); // let the consumer group settle before measuring
     const total = LIVE_RATE * LIVE_SECONDS;
     const tl = performance.now();
     for (let i = 0; i < total; i += 1) {
@@ -152,10 +148,10 @@ async function main(): Promise<void> {
       committedAt.set(e.id, performance.now());
       const due = tl + ((i + 1) * 1000) / LIVE_RATE;
       const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
     }
     const deadline = Date.now() + 30_000;
-    while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (latencies.length < total && Date.now() < deadline) await sleep(100);
     await consumer.disconnect();
     await relay.stop();
 

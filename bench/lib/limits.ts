@@ -3,7 +3,7 @@ import { Kafka, logLevel, type Message } from 'kafkajs';
 import { kafkaBrokersFromEnv, type MysqlConnectionOptions } from '@lockstep/core';
 import { createTopics } from '@lockstep/testing';
 import { connectionOptions, makePayload, AGGREGATE_TYPE, EVENT_TYPE } from './data.js';
-import { log } from './util.js';
+import { log, percentile } from './util.js';
 
 /** Limit 1: @vlasky/zongji decoding the backlog's outbox rows alone (no Kafka). Rows/s from the first row to the last. */
 export async function zongjiDecodeRate(db: MysqlConnectionOptions & { name: string }, table: string, startGtid: string, rows: number, serverId: number): Promise<number> {
@@ -120,9 +120,9 @@ export async function kafkaSmallTxLatency(topic: string, size: number, seconds: 
       await producer.disconnect();
     }
     times.sort((a, b) => a - b);
-    const q = (p: number): number => times[Math.min(times.length - 1, Math.max(0, Math.ceil(p * times.length) - 1))]!;
-    out.push({ initialRetryTime, transactionsPerSec: times.length / ((performance.now() - start) / 1000), p50: q(0.5), p99: q(0.99), max: times[times.length - 1]! });
-    log(`  kafka small transactions, initialRetryTime=${initialRetryTime}: ${Math.round(out.at(-1)!.transactionsPerSec)} tx/s, p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms`);
+    const r = { initialRetryTime, transactionsPerSec: times.length / ((performance.now() - start) / 1000), p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1]! };
+    out.push(r);
+    log(`  kafka small transactions, initialRetryTime=${initialRetryTime}: ${Math.round(r.transactionsPerSec)} tx/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
   }
   return out;
 }
