@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  applyLockstepSchema,
   checkExactlyOnceInOrder,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   insertOutboxRows,
   readAllCommitted,
@@ -43,14 +42,11 @@ describe('relay drains a backlog with bounded memory', () => {
   let relay: RelayProcess | null = null;
 
   beforeAll(async () => {
-    db = await createTestDatabase('relaybacklog');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relaybacklog'));
   });
   afterAll(async () => {
     await relay?.kill9();
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   });
 
   it(`publishes a ${EVENTS}-event backlog exactly once, pausing the binlog, RSS under ${RSS_CAP_MB} MB`, { timeout: 900_000 }, async () => {

@@ -2,10 +2,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import {
-  applyLockstepSchema,
   checkExactlyOnceInOrder,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   mirroredEventsPublished,
   readAllCommittedKafkajs,
@@ -33,9 +32,7 @@ describe('relay across broker kill -9 and restart (a private broker)', () => {
   let failed = false;
 
   beforeAll(async () => {
-    db = await createTestDatabase('relaybroker');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relaybroker'));
     kafka = await createPrivateKafka();
     await kafka.up();
   }, 240_000);
@@ -47,8 +44,7 @@ describe('relay across broker kill -9 and restart (a private broker)', () => {
     }
     await relay?.kill9();
     await kafka?.down();
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   }, 120_000);
 
   // One retry, for liveness only: a broker restart on a loaded 2-core machine can outlast a

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  applyLockstepSchema,
   checkExactlyOnceInOrder,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   readAllCommitted,
   spawnRelayProcess,
@@ -24,13 +23,10 @@ describe('relay crash (kill -9 the relay process while writers commit)', () => {
   let relayUser: RelayTestUser;
 
   beforeAll(async () => {
-    db = await createTestDatabase('relaycrash');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relaycrash'));
   });
   afterAll(async () => {
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   });
 
   it(`every committed event exactly once, in order per aggregate, across ${KILLS} kill -9`, { timeout: 600_000 }, async () => {

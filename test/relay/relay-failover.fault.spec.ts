@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  applyLockstepSchema,
   checkExactlyOnceInOrder,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   mirroredEventsPublished,
   readAllCommitted,
@@ -48,14 +47,11 @@ describe('relay failover and binlog connection loss', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase('relayfo');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relayfo'));
   });
   afterAll(async () => {
     await Promise.all(spawned.map((p) => p.kill9())); // a failed test must not leave relays running
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   });
 
   const envFor = async (prefix: string): Promise<Record<string, string>> => {

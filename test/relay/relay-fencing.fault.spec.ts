@@ -2,9 +2,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  applyLockstepSchema,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   insertOutboxRows,
   readAllCommitted,
@@ -24,14 +23,11 @@ describe('relay fencing (a newer producer with the same transactional id)', () =
   const spawned: RelayProcess[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase('relayfence');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relayfence'));
   });
   afterAll(async () => {
     await Promise.all(spawned.map((p) => p.kill9()));
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   });
 
   it('a fenced relay process stops publishing and exits with code 3; the next leader publishes what it could not', { timeout: 300_000 }, async () => {

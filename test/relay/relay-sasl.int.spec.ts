@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  applyLockstepSchema,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   insertOutboxRows,
   spawnRelayProcess,
@@ -28,17 +27,14 @@ describe('relay over SASL/SCRAM (a private broker with a SCRAM listener)', () =>
   const spawned: RelayProcess[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase('relaysasl');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relaysasl'));
     kafka = await createPrivateKafka({ scram });
     await kafka.up();
   }, 240_000);
   afterAll(async () => {
     await Promise.all(spawned.map((p) => p.kill9()));
     await kafka?.down();
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   }, 120_000);
 
   const relayEnv = async (prefix: string, password: string): Promise<Record<string, string>> => {

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OUTBOX_TABLE, kafkaConnectionFromEnv } from '@lockstep/core';
 import { Relay, serverIdForRelayName, ZongjiBinlogSource } from '@lockstep/relay';
 import {
-  applyLockstepSchema,
   checkExactlyOnceInOrder,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   readAllCommitted,
   startTcpProxy,
@@ -31,15 +30,12 @@ describe('relay with a frozen binlog connection (heartbeat watchdog)', () => {
   let proxy: TcpProxy;
 
   beforeAll(async () => {
-    db = await createTestDatabase('relaysilent');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relaysilent'));
     proxy = await startTcpProxy({ host: db.options.host, port: db.options.port });
   });
   afterAll(async () => {
     await proxy?.close();
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   });
 
   it('notices the silence within a few heartbeats, reconnects and still publishes every event exactly once', { timeout: 180_000 }, async () => {

@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
 import { Relay, RelayMetrics, RelayModule } from '@lockstep/relay';
 import {
-  applyLockstepSchema,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   insertOutboxRows,
   testOutboxEvent,
@@ -25,14 +24,11 @@ describe('relay as a Nest app (RelayModule, /health, /metrics)', () => {
   let app: INestApplication | null = null;
 
   beforeAll(async () => {
-    db = await createTestDatabase('relayapp');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relayapp'));
   });
   afterAll(async () => {
     await app?.close();
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   });
 
   it('starts on bootstrap, serves health and metrics, publishes, and stops on close', async () => {

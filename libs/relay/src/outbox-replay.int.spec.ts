@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
 import { Relay, replayOutbox } from '@lockstep/relay';
 import {
-  applyLockstepSchema,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   insertOutboxRows,
   readAllCommitted,
@@ -24,13 +23,10 @@ describe('replayOutbox (lockstep replay)', () => {
   let relayUser: RelayTestUser;
 
   beforeAll(async () => {
-    db = await createTestDatabase('replay');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('replay'));
   });
   afterAll(async () => {
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   });
 
   it('re-publishes the rows after an event id exactly as the relay published them, in order, and never the relay checkpoint', async () => {

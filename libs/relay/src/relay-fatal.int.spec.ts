@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
 import { BinlogPurgedError, InvalidTopicError, Relay, RelayPreflightError, runPreflight } from '@lockstep/relay';
 import {
-  applyLockstepSchema,
-  createRelayUser,
+  createRelayTestDatabase,
   createTopics,
-  createTestDatabase,
+  dropRelayTestDatabase,
   insertOutboxRows,
   readAllCommitted,
   testKafka,
@@ -23,13 +22,10 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
   let relayUser: RelayTestUser;
 
   beforeAll(async () => {
-    db = await createTestDatabase('relayfatal');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relayfatal'));
   });
   afterAll(async () => {
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   });
 
   it('preflight passes for the least-privilege relay user', async () => {

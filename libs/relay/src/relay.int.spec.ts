@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
 import { Relay } from '@lockstep/relay';
 import {
-  applyLockstepSchema,
-  createRelayUser,
-  createTestDatabase,
+  createRelayTestDatabase,
+  dropRelayTestDatabase,
   gtidBinlogPos,
   insertOutboxRows,
   readAllCommitted,
@@ -20,13 +19,10 @@ describe('Relay (in process, real MariaDB + Kafka)', () => {
   let relayUser: RelayTestUser;
 
   beforeAll(async () => {
-    db = await createTestDatabase('relay');
-    await applyLockstepSchema(db);
-    relayUser = await createRelayUser(db);
+    ({ db, relayUser } = await createRelayTestDatabase('relay'));
   });
   afterAll(async () => {
-    await relayUser?.dropUser();
-    await db?.drop();
+    await dropRelayTestDatabase({ db, relayUser });
   });
 
   it('publishes committed events once with the wire contract, never rolled-back ones, and mirrors the checkpoint', async () => {

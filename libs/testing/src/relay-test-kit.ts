@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import { DEFAULT_OUTBOX_TABLE, formatMysqlUrl, uuidToString, uuidv7Bytes, type MysqlConnectionOptions } from '@lockstep/core';
 import { relayUserGrantsSql } from '@lockstep/relay';
-import type { TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { applyLockstepSchema } from './apply-schema.js';
 import type { ReadRecord } from './kafka-test-kit.js';
 
 /** An event as a test writes it straight into the outbox table (wire format, plain SQL). */
@@ -113,4 +114,17 @@ export async function mirroredEventsPublished(db: TestDatabase, relayName: strin
   } finally {
     await admin.end();
   }
+}
+
+/** A throw-away test database with Lockstep's tables and a least-privilege relay user: what every relay test starts from. */
+export async function createRelayTestDatabase(prefix: string): Promise<{ db: TestDatabase; relayUser: RelayTestUser }> {
+  const db = await createTestDatabase(prefix);
+  await applyLockstepSchema(db);
+  return { db, relayUser: await createRelayUser(db) };
+}
+
+/** Drops what createRelayTestDatabase made (either part may be missing if the set-up failed half-way). */
+export async function dropRelayTestDatabase({ db, relayUser }: { db?: TestDatabase; relayUser?: RelayTestUser }): Promise<void> {
+  await relayUser?.dropUser();
+  await db?.drop();
 }
