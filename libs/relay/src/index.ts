@@ -19,3 +19,4 @@ export { KafkaTransactionalPublisher, type KafkaTransactionalPublisherOptions } 
 export * from './binlog-retention.js';
 export * from './gtid-lag.js';
 export * from './outbox-replay.js';
+export type { KafkaWait } from './retry-within-budget.js';

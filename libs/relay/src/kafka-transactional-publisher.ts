@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import { LockstepHeader, kafkajsConfig, type KafkaConnectionOptions } from '@lockstep/core';
 import { decodeCheckpoint, encodeCheckpoint, type RelayCheckpoint } from './relay-checkpoint.js';
+import { chunkByBytes, partitionLanes, recordBytes, type PartitionLane } from './partition-lanes.js';
 import { HangingTransactionError, KafkaAuthenticationError, RecordTooLargeError, RelayFencedError } from './relay.errors.js';
 import type { RelayRecord } from './record-router.js';
+import { retryWithinBudget, type KafkaWait } from './retry-within-budget.js';
 import type { TransactionalPublisher } from './transactional-publisher.js';
 
 export interface KafkaTransactionalPublisherOptions {
@@ -22,6 +24,14 @@ export interface KafkaTransactionalPublisherOptions {
   openTransactionGraceMs?: number;
   /** false: idempotent producer, events then checkpoint, no Kafka transaction (at-least-once). Default true. */
   transactions?: boolean;
+  /**
+   * How long one publish may keep retrying what Kafka refuses for now (leader moving, a broker
+   * down or frozen, not enough in-sync replicas, CONCURRENT_TRANSACTIONS) before it gives up with
+   * KafkaUnavailableError. Keep it below the transaction timeout. Default transactionTimeoutMs - 15000 (at least 5000).
+   */
+  retryBudgetMs?: number;
+  /** Called on every retry of a refused request: what is waited for, and for how long so far. */
+  onWait?: (wait: KafkaWait) => void;
 }
 
 const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
@@ -57,19 +67,48 @@ export function isTooLargeError(error: unknown): boolean {
   return hasKafkaError(error, TOO_LARGE_TYPES, TOO_LARGE_CODES);
 }
 
-/** Bytes Kafka counts against max.message.bytes for one record, near enough: value, key and headers. */
-function recordBytes(r: RelayRecord): number {
-  let n = r.value.length + Buffer.byteLength(r.key);
-  for (const [k, v] of Object.entries(r.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v);
-  return n;
+const CONNECTION_ERRORS = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSMetadataNotLoaded', 'KafkaJSBrokerNotFound']);
+
+/**
+ * True when repeating the request may succeed: kafkajs gave up on an error it calls retriable
+ * (it wraps those in KafkaJSNumberOfRetriesExceeded) or could not reach a broker. Fencing, a
+ * record too large and refused credentials never are.
+ */
+export function isRetriableKafkaError(error: unknown): boolean {
+  if (isFencingError(error) || isTooLargeError(error) || isAuthenticationError(error)) return false;
+  const e = error as { name?: unknown; retriable?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  return e.name === 'KafkaJSNumberOfRetriesExceeded' || e.retriable === true || (typeof e.name === 'string' && CONNECTION_ERRORS.has(e.name));
 }
+
+/** The innermost Kafka error type (e.g. NOT_LEADER_OR_FOLLOWER) or client error name, for reports. */
+export function kafkaErrorReason(error: unknown, depth = 0): string {
+  const e = error as { type?: unknown; name?: unknown; cause?: unknown; originalError?: unknown } | null;
+  if (!e || typeof e !== 'object') return String(error);
+  const inner = e.originalError ?? e.cause;
+  if (depth < 8 && inner && inner !== e) {
+    const deeper = kafkaErrorReason(inner, depth + 1);
+    if (deeper !== 'Error') return deeper;
+  }
+  if (typeof e.type === 'string') return e.type;
+  return typeof e.name === 'string' ? e.name : 'Error';
+}
+
+/**
+ * One quick retry inside kafkajs (it refuses fewer for an idempotent producer); longer waits are
+ * ours (retryWithinBudget), per partition, reported, and bounded by the transaction timeout.
+ */
+const IN_CLIENT_RETRY = { retries: 1, initialRetryTime: 10, maxRetryTime: 10 };
 
 /** TransactionalPublisher over kafkajs: the only file that knows kafkajs exists (besides tests). */
 export class KafkaTransactionalPublisher implements TransactionalPublisher {
   private readonly kafka: Kafka;
   private producer: Producer | null = null;
   private admin: Admin | null = null;
-  private readonly knownTopics = new Set<string>();
+  /** Partitions of each topic this publisher made sure of (known topics need no admin call). */
+  private readonly partitions = new Map<string, PartitionMetadata[]>();
+  /** kafkajs' own default partitioner (murmur2, as the Java client): keys land where they always did. */
+  private readonly partitioner = Partitioners.DefaultPartitioner();
 
   constructor(private readonly options: KafkaTransactionalPublisherOptions) {
     this.kafka = new Kafka(
@@ -96,7 +135,7 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     }
     await this.ensureCheckpointTopic();
     if (this.options.transactions === false) {
-      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: IN_CLIENT_RETRY });
       await this.producer.connect();
       return;
     }
@@ -106,6 +145,7 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       maxInFlightRequests: 1,
       transactionTimeout: this.options.transactionTimeoutMs,
       allowAutoTopicCreation: false,
+      retry: IN_CLIENT_RETRY,
     });
     try {
       await this.producer.connect();
@@ -127,7 +167,13 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       waitForLeaders: true,
       topics: [{ topic: this.options.checkpointTopic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
     });
-    this.knownTopics.add(this.options.checkpointTopic);
+    await this.learnPartitions([this.options.checkpointTopic]);
+  }
+
+  /** Reads and remembers the partition count of each topic (for our own partitioning, see partitionLanes). */
+  private async learnPartitions(topics: string[]): Promise<void> {
+    const metadata = await this.requireAdmin().fetchTopicMetadata({ topics });
+    for (const t of metadata.topics) this.partitions.set(t.name, t.partitions);
   }
 
   /**
@@ -214,32 +260,49 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
   }
 
   async ensureTopics(topics: Iterable<string>): Promise<void> {
-    const missing = [...new Set(topics)].filter((t) => !this.knownTopics.has(t));
+    const missing = [...new Set(topics)].filter((t) => !this.partitions.has(t));
     if (missing.length === 0) return;
     await this.requireAdmin().createTopics({
       waitForLeaders: true,
       topics: missing.map((topic) => ({ topic, numPartitions: this.options.topicPartitions })),
     });
-    for (const t of missing) this.knownTopics.add(t);
+    // An existing topic keeps its own partition count; a change of it is seen by the next session.
+    await this.learnPartitions(missing);
+  }
+
+  private lanesOf(records: readonly RelayRecord[]): PartitionLane[] {
+    return partitionLanes(records, (topic, key) => this.partitionOf(topic, key));
+  }
+
+  private partitionOf(topic: string, key: string): number {
+    const partitionMetadata = this.partitions.get(topic);
+    if (!partitionMetadata) throw new Error(`topic ${topic} was not ensured before publishing`);
+    // For a keyed record the partitioner uses only the partition count, never the (stale) leaders.
+    return this.partitioner({ topic, partitionMetadata, message: { key, value: null } });
   }
 
   /** `checkpoint` null: the records alone (lockstep replay, which must not move the relay's checkpoint). */
   async publish(records: readonly RelayRecord[], checkpoint: RelayCheckpoint | null): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('publisher not connected');
+    const deadline = Date.now() + (this.options.retryBudgetMs ?? Math.max(5_000, this.options.transactionTimeoutMs - 15_000));
+    const checkpointLane = (): PartitionLane[] => {
+      if (!checkpoint) return [];
+      const record: RelayRecord = { topic: this.options.checkpointTopic, key: this.options.relayName, value: encodeCheckpoint(checkpoint), headers: {} };
+      return [{ topic: record.topic, partition: this.partitionOf(record.topic, record.key), records: [record] }];
+    };
     if (this.options.transactions === false) {
       // At-least-once: the checkpoint goes out after the events it covers, not atomically.
-      await this.sendChunked(records, (batch) => producer.sendBatch(batch));
-      if (checkpoint) await producer.send({ topic: this.options.checkpointTopic, acks: -1, messages: [{ key: this.options.relayName, value: encodeCheckpoint(checkpoint) }] });
+      await this.sendLanes(this.lanesOf(records), (m) => producer.send(m), deadline);
+      await this.sendLanes(checkpointLane(), (m) => producer.send(m), deadline);
       return;
     }
     try {
       const tx = await producer.transaction();
       try {
-        await this.sendChunked(records, (batch) => tx.sendBatch(batch));
-        if (checkpoint) {
-          await tx.send({ topic: this.options.checkpointTopic, acks: -1, messages: [{ key: this.options.relayName, value: encodeCheckpoint(checkpoint) }] });
-        }
+        await this.sendLanes([...this.lanesOf(records), ...checkpointLane()], (m) => tx.send(m), deadline);
+        // Not retried: kafkajs cannot repeat a commit (its state machine is left in COMMITTING).
+        // A failed commit ends the session; the next producer completes or aborts it.
         await tx.commit();
       } catch (error) {
         // Best effort only: whatever happened, the caller replaces this producer, and the new
@@ -258,31 +321,39 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     }
   }
 
-  /** Sends `records` in produce requests that each stay under the broker's size limit. */
-  private async sendChunked(records: readonly RelayRecord[], send: (batch: ProducerBatch) => Promise<unknown>): Promise<void> {
-    let chunk: RelayRecord[] = [];
-    let bytes = 0;
-    const flush = async (): Promise<void> => {
-      if (chunk.length === 0) return;
-      const byTopic = new Map<string, RelayRecord[]>();
-      for (const r of chunk) (byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!).push(r);
-      await send({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, rs]) => ({
-          topic,
-          messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-        })),
-      });
-      chunk = [];
-      bytes = 0;
-    };
-    for (const record of records) {
-      const size = record.value.length + record.key.length + 256;
-      if (bytes + size > this.options.maxRequestBytes) await flush();
-      chunk.push(record);
-      bytes += size;
-    }
-    await flush();
+  /**
+   * Sends every lane: lanes in parallel, each lane's chunks one after the other, each chunk one
+   * kafkajs `send` to one partition (so one broker), retried within the budget. Never a send
+   * that spans brokers: that is where kafkajs duplicates records (see partitionLanes).
+   */
+  private async sendLanes(
+    lanes: readonly PartitionLane[],
+    send: (message: { topic: string; acks: -1; messages: Message[] }) => Promise<unknown>,
+    deadline: number,
+  ): Promise<void> {
+    let failed = false;
+    const results = await Promise.allSettled(
+      lanes.map(async (lane) => {
+        try {
+          for (const chunk of chunkByBytes(lane.records, this.options.maxRequestBytes)) {
+            const messages = chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: lane.partition }));
+            await retryWithinBudget(() => send({ topic: lane.topic, acks: -1, messages }), {
+              operation: `produce ${lane.topic}/${lane.partition}`,
+              deadline,
+              isRetriable: isRetriableKafkaError,
+              reasonOf: kafkaErrorReason,
+              onWait: this.options.onWait,
+              cancelled: () => failed,
+            });
+          }
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }),
+    );
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
   }
 
   async close(): Promise<void> {

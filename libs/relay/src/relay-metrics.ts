@@ -29,6 +29,20 @@ export class RelayMetrics {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    const kafkaRetries = new Counter({
+      name: 'lockstep_relay_kafka_retries_total',
+      help: 'Requests Kafka refused for now and the relay retried (leader moving, broker down, CONCURRENT_TRANSACTIONS), by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    new Gauge({
+      name: 'lockstep_relay_kafka_waiting_seconds',
+      help: 'How long the publish in progress has been retrying what Kafka refused; 0 when not waiting',
+      registers,
+      collect() {
+        this.set(relay.kafkaWaitingSeconds);
+      },
+    });
     const warnings = new Counter({ name: 'lockstep_relay_warnings_total', help: 'Recoverable problems, by code', labelNames: ['code'], registers });
     let lastCreatedAtMs: number | null = null;
     new Gauge({
@@ -85,6 +99,7 @@ export class RelayMetrics {
       if (b.checkpoint.lastEventCreatedAt) lastCreatedAtMs = createdAtToMillis(b.checkpoint.lastEventCreatedAt);
     });
     relay.on('warning', (code) => warnings.inc({ code }));
+    relay.on('kafkaWait', (wait) => kafkaRetries.inc({ reason: wait.reason }));
   }
 
   metrics(): Promise<string> {

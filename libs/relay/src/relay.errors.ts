@@ -158,3 +158,19 @@ export class HangingTransactionError extends LockstepError {
     );
   }
 }
+
+/**
+ * Kafka kept refusing one part of a publish (no leader, not enough in-sync replicas, a broker
+ * unreachable) for the whole retry budget. Retriable: the relay starts a new session from its
+ * checkpoint; nothing was committed.
+ */
+export class KafkaUnavailableError extends LockstepError {
+  constructor(readonly wait: { operation: string; reason: string; attempt: number; waitedMs: number }, cause?: unknown) {
+    super(
+      'LOCKSTEP_RELAY_KAFKA_UNAVAILABLE',
+      `gave up on ${wait.operation} after ${wait.attempt} attempts in ${wait.waitedMs} ms: ${wait.reason}`,
+      'check that the partition has a leader and at least min.insync.replicas brokers in sync (kafka-topics.sh --describe --under-min-isr-partitions); the relay resumes from its checkpoint by itself',
+      { cause, retriable: true },
+    );
+  }
+}

@@ -9,13 +9,14 @@ import { KafkaTransactionalPublisher } from './kafka-transactional-publisher.js'
 import { MysqlLeaderLock } from './leader-lock.js';
 import { runPreflight } from './preflight.js';
 import { batchRecords } from './batch-records.js';
-import { defaultTopicRouter, type TopicRouter } from './record-router.js';
+import { defaultTopicRouter, type RelayRecord, type TopicRouter } from './record-router.js';
 import { createdAtToMillis, type GtidPosition, type RelayCheckpoint } from './relay-checkpoint.js';
 import { ReconnectingConnection } from './reconnecting-connection.js';
 import { BinlogPurgedError, HangingTransactionError, InvalidTopicError, KafkaAuthenticationError, KafkaDeadlineError, OutboxRowError, RecordTooLargeError, RelayFencedError, RelayPreflightError } from './relay.errors.js';
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay.options.js';
 import { RelayStateMachine, type RelayState } from './relay-state.js';
 import { TransactionQueue } from './transaction-queue.js';
+import type { KafkaWait } from './retry-within-budget.js';
 import type { TransactionalPublisher } from './transactional-publisher.js';
 import { ZongjiBinlogSource } from './zongji-binlog-source.js';
 
@@ -35,6 +36,8 @@ export interface RelayEventMap {
   paused: [boolean];
   /** Something recoverable went wrong; the relay carries on. `code` is stable. */
   warning: [code: string, message: string];
+  /** Kafka refused part of a publish for now (leader moving, broker down): retried within the transaction timeout. */
+  kafkaWait: [KafkaWait];
 }
 
 const ERRNO_PURGED = 1236;
@@ -84,6 +87,9 @@ export class Relay extends EventEmitter<RelayEventMap> {
   private lagReading: { at: number; value: Promise<number | null> } | null = null;
   /** Kafka transactions this process committed (batches and checkpoint-only ones). */
   private commits = 0;
+  /** When the publish in progress first had to wait for Kafka (null: not waiting). */
+  private kafkaWaitingSince: number | null = null;
+  private kafkaWaitLoggedAt = 0;
   private settle!: (error: Error | null) => void;
   private readonly ended: Promise<Error | null> = new Promise((resolve) => (this.settle = resolve));
 
@@ -128,6 +134,10 @@ export class Relay extends EventEmitter<RelayEventMap> {
     const value = checkpoint ? this.serverProbe.use(readBinlogEnd).then((end) => transactionsBehind(end, checkpoint.gtidSet)) : Promise.resolve(null);
     this.lagReading = { at: now, value };
     return value;
+  }
+  /** Seconds the publish in progress has been retrying what Kafka refused; 0 when not waiting. */
+  get kafkaWaitingSeconds(): number {
+    return this.kafkaWaitingSince === null ? 0 : (Date.now() - this.kafkaWaitingSince) / 1000;
   }
   get isPaused(): boolean {
     return this.sourcePaused;
@@ -279,9 +289,25 @@ export class Relay extends EventEmitter<RelayEventMap> {
     }
   }
 
-  /** Shorter than the transaction timeout, so a hung call is abandoned before the broker aborts it anyway. */
+  /**
+   * Shorter than the transaction timeout, so a hung call is abandoned before the broker aborts it
+   * anyway; long enough for Kafka to move a lost broker's partitions (broker.session.timeout.ms,
+   * 9 s by default) while the publisher retries within its budget (5 s less than this).
+   */
   private get publishDeadlineMs(): number {
-    return Math.max(10_000, Math.floor(this.options.transactionTimeoutMs / 2));
+    return Math.max(10_000, this.options.transactionTimeoutMs - 5_000);
+  }
+
+  /** Reports a wait on Kafka: every retry to listeners and metrics, a log line after 1 s and then every 5 s. */
+  private onKafkaWait(wait: KafkaWait): void {
+    this.kafkaWaitingSince ??= Date.now() - wait.waitedMs;
+    this.emit('kafkaWait', wait);
+    const now = Date.now();
+    if (wait.waitedMs < 1_000 || now - this.kafkaWaitLoggedAt < 5_000) return;
+    this.kafkaWaitLoggedAt = now;
+    const message = `waiting for Kafka: ${wait.operation} refused with ${wait.reason} (attempt ${wait.attempt}, ${(wait.waitedMs / 1000).toFixed(1)} s of ${(wait.budgetMs / 1000).toFixed(0)} s)`;
+    this.emit('warning', 'KAFKA_WAITING', message);
+    this.options.logger.warn(`relay ${this.options.name}: ${message}; retrying`);
   }
 
   private createPublisher(): TransactionalPublisher {
@@ -297,6 +323,8 @@ export class Relay extends EventEmitter<RelayEventMap> {
       transactions: o.transactions,
       checkpointReadTimeoutMs: Math.max(30_000, o.transactionTimeoutMs + 10_000),
       openTransactionGraceMs: o.openTransactionGraceMs,
+      retryBudgetMs: this.publishDeadlineMs - 5_000,
+      onWait: (wait) => this.onKafkaWait(wait),
     });
   }
 
@@ -343,7 +371,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
       // Record the starting point at once, so a crash before the first event cannot move it
       // (with 'current', a restart would otherwise skip what was written in between).
       committed = { ...committed, gtidSet: from, at: new Date().toISOString() };
-      await withDeadline(publisher.publish([], committed), this.publishDeadlineMs, 'committing the start position');
+      await this.publishOnce(publisher, [], committed, 'committing the start position');
     }
     this.checkpoint = committed;
 
@@ -418,7 +446,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
           if (latest && latest.gtidSet !== committed.gtidSet && Date.now() - lastCommitAt >= o.idleCheckpointMs) {
             // Only row-less transactions went by: move the checkpoint so a restart need not re-read them.
             const next: RelayCheckpoint = { ...committed, gtidSet: latest.gtidSet, binlogFile: latest.binlogFile, binlogPosition: latest.binlogPosition, at: new Date().toISOString() };
-            await withDeadline(publisher.publish([], next), this.publishDeadlineMs, 'committing a checkpoint');
+            await this.publishOnce(publisher, [], next, 'committing a checkpoint');
             committed = next;
             this.checkpoint = next;
             this.commits += 1;
@@ -446,7 +474,7 @@ export class Relay extends EventEmitter<RelayEventMap> {
           at: new Date().toISOString(),
         };
         const t0 = performance.now();
-        await withDeadline(publisher.publish(records, next), this.publishDeadlineMs, 'publishing a batch');
+        await this.publishOnce(publisher, records, next, 'publishing a batch');
         const commitMs = performance.now() - t0;
         committed = next;
         this.checkpoint = next;
@@ -462,6 +490,15 @@ export class Relay extends EventEmitter<RelayEventMap> {
       source = null;
       await s?.stop();
       if (!this.stopRequested && this.lockLost && this.sm.can('standby')) this.sm.transition('standby');
+    }
+  }
+
+  /** One Kafka transaction under the publish deadline; the wait gauge is cleared whatever its outcome. */
+  private async publishOnce(publisher: TransactionalPublisher, records: RelayRecord[], checkpoint: RelayCheckpoint, what: string): Promise<void> {
+    try {
+      await withDeadline(publisher.publish(records, checkpoint), this.publishDeadlineMs, what);
+    } finally {
+      this.kafkaWaitingSince = null;
     }
   }
 
