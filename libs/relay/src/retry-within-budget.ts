@@ -26,6 +26,8 @@ export interface RetryWithinBudgetOptions {
   cancelled?: () => boolean;
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /** Reasons that are expected to clear within milliseconds: retried every `initialDelayMs`, without back-off. */
+  shortLivedReasons?: ReadonlySet<string>;
 }
 
 /**
@@ -43,10 +45,11 @@ export async function retryWithinBudget<T>(attempt: () => Promise<T>, o: RetryWi
       if (!o.isRetriable(error) || o.cancelled?.()) throw error;
       const now = Date.now();
       const wait: KafkaWait = { operation: o.operation, reason: o.reasonOf(error), attempt: failures, waitedMs: now - started, budgetMs: o.deadline - started };
-      if (now + delay > o.deadline) throw new KafkaUnavailableError(wait, error);
+      const pause = o.shortLivedReasons?.has(wait.reason) ? (o.initialDelayMs ?? 10) : delay;
+      if (now + pause > o.deadline) throw new KafkaUnavailableError(wait, error);
       o.onWait?.(wait);
-      await new Promise((resolve) => setTimeout(resolve, delay)); // back-off between attempts
-      delay = Math.min(delay * 2, o.maxDelayMs ?? 1_000);
+      await new Promise((resolve) => setTimeout(resolve, pause)); // back-off between attempts
+      if (pause === delay) delay = Math.min(delay * 2, o.maxDelayMs ?? 1_000);
     }
   }
 }
