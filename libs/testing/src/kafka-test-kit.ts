@@ -24,11 +24,20 @@ export function testKafka(clientId = 'lockstep-test'): Kafka {
   return new Kafka({ clientId, brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING });
 }
 
+/**
+ * Creates `topics` on the test broker, or on `kafka` (e.g. testCluster().kafka()).
+ * `replicationFactor` defaults to 1 (the single test broker); a cluster test asks for 3.
+ */
 export async function createTopics(
   topics: string[],
-  { partitions = 1, compacted = false }: { partitions?: number; compacted?: boolean } = {},
+  {
+    partitions = 1,
+    compacted = false,
+    replicationFactor = 1,
+    kafka = testKafka(),
+  }: { partitions?: number; compacted?: boolean; replicationFactor?: number; kafka?: Kafka } = {},
 ): Promise<void> {
-  const admin = testKafka().admin();
+  const admin = kafka.admin();
   await admin.connect();
   try {
     await admin.createTopics({
@@ -36,7 +45,7 @@ export async function createTopics(
       topics: topics.map((topic) => ({
         topic,
         numPartitions: partitions,
-        replicationFactor: 1,
+        replicationFactor,
         configEntries: compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
       })),
     });
