@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Lockstep local infrastructure: a private MariaDB (binlog/GTID, for the outbox
-# tailer) and a single-node KRaft Apache Kafka, both run as plain processes
-# (no Docker on the dev/CI machines).
+# tailer) and KRaft Apache Kafka (one node, or a small cluster with
+# LOCKSTEP_LOCAL_KAFKA_NODES), all run as plain processes (no Docker on the
+# dev/CI machines).
 #
-# Usage: scripts/infra/lockstep-infra.sh up|down|status|logs [kafka|mariadb]|env [--export]
+# Usage: scripts/infra/lockstep-infra.sh up|down|status [kafka|mariadb] | logs [kafka [<node>]|mariadb] | env [--export]
 #
 # State lives in $LOCKSTEP_HOME (default <repo>/.lockstep, git-ignored). The
 # Kafka jars are fetched from Maven Central once into $LOCKSTEP_CACHE (outside
@@ -17,6 +18,9 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 
 LOCKSTEP_HOME="${LOCKSTEP_HOME:-$REPO_ROOT/.lockstep}"
+# Absolute, because the paths end up in the servers' command lines, which is how
+# our_pid recognises our processes from any working directory.
+[[ "$LOCKSTEP_HOME" == /* ]] || LOCKSTEP_HOME="$PWD/$LOCKSTEP_HOME"
 LOCKSTEP_CACHE="${LOCKSTEP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lockstep}"
 
 MYSQL_PORT="${LOCKSTEP_LOCAL_MYSQL_PORT:-3307}"
@@ -25,7 +29,11 @@ MYSQL_PORT="${LOCKSTEP_LOCAL_MYSQL_PORT:-3307}"
 MYSQL_TLS="${LOCKSTEP_LOCAL_MYSQL_TLS:-}"
 MYSQL_PASSWORD="${LOCKSTEP_LOCAL_MYSQL_PASSWORD:-lockstep}"
 KAFKA_PORT="${LOCKSTEP_LOCAL_KAFKA_PORT:-9092}"
-KAFKA_CONTROLLER_PORT="${LOCKSTEP_LOCAL_KAFKA_CONTROLLER_PORT:-9093}"
+# Kafka nodes (each broker+controller): node i listens on KAFKA_PORT+i-1, its
+# controller on KAFKA_CONTROLLER_PORT+i-1. The count is remembered by the home,
+# so KAFKA_NODES and the controller port's default
+# (KAFKA_PORT+nodes: 9093 for one node) are settled below, once paths are known.
+KAFKA_NODES_ASKED="${LOCKSTEP_LOCAL_KAFKA_NODES:-}"
 # Optional second listener with SASL/SCRAM-SHA-256 (tests of the clients' SASL settings): set the
 # port and the one user's name and password; they are fixed when the storage is formatted.
 KAFKA_SASL_PORT="${LOCKSTEP_LOCAL_KAFKA_SASL_PORT:-}"
@@ -38,7 +46,7 @@ KAFKA_VERSION="${LOCKSTEP_KAFKA_VERSION:-4.4.0}"
 # SLF4J 1.x binding for log4j2 (Kafka 4.x uses slf4j-api 1.7 + log4j2 core but
 # its Maven POMs ship no binding; the binary distribution bundles one).
 LOG4J_VERSION="${LOCKSTEP_LOG4J_VERSION:-2.25.5}"
-KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:-}" # default per node count, below
 UP_TIMEOUT="${LOCKSTEP_UP_TIMEOUT:-90}"     # seconds per component health wait
 DOWN_TIMEOUT="${LOCKSTEP_DOWN_TIMEOUT:-30}" # seconds before SIGKILL
 
@@ -48,15 +56,37 @@ MARIADB_SOCK="$MARIADB_DIR/mysqld.sock"
 MARIADB_CNF="$MARIADB_DIR/my.cnf"
 MARIADB_TLS="$MARIADB_DIR/tls"
 KAFKA_DIR="$LOCKSTEP_HOME/kafka"
-KAFKA_DATA="$KAFKA_DIR/data"
-KAFKA_PROPS="$KAFKA_DIR/server.properties"
-KAFKA_LOG4J="$KAFKA_DIR/log4j2.properties"
 LOG_DIR="$LOCKSTEP_HOME/logs"
 RUN_DIR="$LOCKSTEP_HOME/run"
 KAFKA_CACHE="$LOCKSTEP_CACHE/kafka-$KAFKA_VERSION"
 
 log() { printf '[lockstep-infra] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+
+# How many Kafka nodes this home has. A cluster home says so in kafka/nodes
+# (written at its first up); a formatted one-node home (kafka/data, the layout
+# from before clusters) counts as 1 and gets no such file, so existing homes
+# stay exactly as they were. `up` refuses another count than the home was
+# formatted for (the quorum's voters are fixed at format time); the other
+# commands act on what the home holds.
+KAFKA_NODES_HELD=""
+if [[ -f "$KAFKA_DIR/nodes" ]]; then KAFKA_NODES_HELD="$(<"$KAFKA_DIR/nodes")"
+elif [[ -f "$KAFKA_DIR/data/meta.properties" ]]; then KAFKA_NODES_HELD=1; fi
+[[ -z "$KAFKA_NODES_ASKED" || "$KAFKA_NODES_ASKED" =~ ^[1-9][0-9]*$ ]] \
+  || die "LOCKSTEP_LOCAL_KAFKA_NODES must be a whole number >= 1 (got '$KAFKA_NODES_ASKED')"
+KAFKA_NODES_CONFLICT=""
+if [[ -n "$KAFKA_NODES_HELD" && -n "$KAFKA_NODES_ASKED" && "$KAFKA_NODES_ASKED" != "$KAFKA_NODES_HELD" ]]; then
+  KAFKA_NODES_CONFLICT="$KAFKA_DIR is formatted for $KAFKA_NODES_HELD Kafka node(s), not LOCKSTEP_LOCAL_KAFKA_NODES=$KAFKA_NODES_ASKED: set it to $KAFKA_NODES_HELD (or leave it unset), or run down and remove $KAFKA_DIR to start a new cluster"
+fi
+KAFKA_NODES="${KAFKA_NODES_HELD:-${KAFKA_NODES_ASKED:-1}}"
+KAFKA_CONTROLLER_PORT="${LOCKSTEP_LOCAL_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + KAFKA_NODES))}"
+# Three copies with two in sync, when there are that many nodes: any one node
+# can die without losing an acknowledged write or refusing acks=all writes.
+KAFKA_RF=$((KAFKA_NODES < 3 ? KAFKA_NODES : 3))
+KAFKA_MIN_ISR=$((KAFKA_NODES < 2 ? KAFKA_NODES : 2))
+if [[ -z "$KAFKA_HEAP_OPTS" ]]; then # a cluster is N JVMs on one small machine
+  if ((KAFKA_NODES == 1)); then KAFKA_HEAP_OPTS="-Xms256m -Xmx512m"; else KAFKA_HEAP_OPTS="-Xms128m -Xmx384m"; fi
+fi
 
 # ---------------------------------------------------------------- helpers ---
 
@@ -74,8 +104,25 @@ our_pid() {
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
   [[ -r "/proc/$pid/cmdline" ]] || return 0
   if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"; then
+    # Killed (SIGKILL pending) but not gone yet: a big JVM takes a moment to
+    # exit and still holds its ports. Wait for it, so `kill -9` followed at
+    # once by `up` starts a new process instead of finding the old one running.
+    if sigkill_pending "$pid"; then
+      local deadline=$((SECONDS + 10))
+      while [[ -s "/proc/$pid/cmdline" ]] && ((SECONDS < deadline)); do sleep 0.1; done
+      return 0
+    fi
     echo "$pid"
   fi
+}
+
+# SIGKILL (signal 9, bit 8 of the pending masks) has been sent to process $1.
+sigkill_pending() {
+  local mask
+  for mask in $(awk '/^(ShdPnd|SigPnd):/ {print $2}' "/proc/$1/status" 2>/dev/null); do
+    (((16#$mask >> 8) & 1)) && return 0
+  done
+  return 1
 }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -94,21 +141,33 @@ wait_until() {
   done
 }
 
-# stop_pid <name> <pid>: SIGTERM, wait with deadline, then SIGKILL.
-stop_pid() {
-  local name="$1" pid="$2" deadline=$((SECONDS + DOWN_TIMEOUT))
-  log "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
+# stop_pids <name> <pid> [<name> <pid>...]: SIGTERM to all at once, wait with
+# one deadline, then SIGKILL. All at once because a KRaft node shuts down
+# through the active controller: stopped one after another, the last nodes of
+# a cluster would wait for a quorum that is already gone.
+stop_pids() {
+  local deadline=$((SECONDS + DOWN_TIMEOUT)) names=() pids=() i alive
+  while (($# >= 2)); do names+=("$1"); pids+=("$2"); shift 2; done
+  for i in "${!pids[@]}"; do
+    log "stopping ${names[$i]} (pid ${pids[$i]})"
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+  done
+  while :; do
+    alive=()
+    for i in "${!pids[@]}"; do kill -0 "${pids[$i]}" 2>/dev/null && alive+=("$i"); done
+    ((${#alive[@]})) || return 0
     if ((SECONDS >= deadline)); then
-      log "$name did not exit within ${DOWN_TIMEOUT}s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
+      for i in "${alive[@]}"; do
+        log "${names[$i]} did not exit within ${DOWN_TIMEOUT}s; sending SIGKILL"
+        kill -KILL "${pids[$i]}" 2>/dev/null || true
+      done
       sleep 0.5
-      break
+      return 0
     fi
     sleep 0.2
   done
 }
+stop_pid() { stop_pids "$1" "$2"; }
 
 ensure_apt_pkg() { # ensure_apt_pkg <binary> <debian-package>
   command -v "$1" >/dev/null 2>&1 && return 0
@@ -128,7 +187,7 @@ mysql_env_line() {
   echo "${EXPORT_PREFIX}LOCKSTEP_MYSQL_URL=${LOCKSTEP_MYSQL_URL:-mysql://lockstep:$MYSQL_PASSWORD@127.0.0.1:$MYSQL_PORT/lockstep}"
 }
 kafka_env_line() {
-  echo "${EXPORT_PREFIX}LOCKSTEP_KAFKA_BROKERS=${LOCKSTEP_KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
+  echo "${EXPORT_PREFIX}LOCKSTEP_KAFKA_BROKERS=${LOCKSTEP_KAFKA_BROKERS:-$(kafka_brokers)}"
 }
 
 # ---------------------------------------------------------------- MariaDB ---
@@ -250,7 +309,30 @@ mariadb_down() {
 
 # ------------------------------------------------------------------ Kafka ---
 
-kafka_pid() { our_pid kafka "$KAFKA_PROPS"; }
+# Node i's files and ports. One node keeps the layout from before clusters
+# (kafka/server.properties, kafka/data, run/kafka.pid, logs/kafka.log), so
+# existing homes and whatever reads those paths keep working; node i of a
+# cluster lives in kafka/node-<i>/ with run/kafka-<i>.pid, logs/kafka-<i>.log.
+kafka_name() { if ((KAFKA_NODES == 1)); then echo kafka; else echo "kafka-$1"; fi; }
+kafka_node_dir() { if ((KAFKA_NODES == 1)); then echo "$KAFKA_DIR"; else echo "$KAFKA_DIR/node-$1"; fi; }
+kafka_props() { echo "$(kafka_node_dir "$1")/server.properties"; }
+kafka_data() { echo "$(kafka_node_dir "$1")/data"; }
+kafka_log4j() { echo "$(kafka_node_dir "$1")/log4j2.properties"; }
+kafka_log() { echo "$LOG_DIR/$(kafka_name "$1").log"; }
+kafka_port() { echo $((KAFKA_PORT + $1 - 1)); }
+kafka_controller_port() { echo $((KAFKA_CONTROLLER_PORT + $1 - 1)); }
+kafka_pid() { our_pid "$(kafka_name "$1")" "$(kafka_props "$1")"; }
+kafka_nodes() { seq 1 "$KAFKA_NODES"; }
+kafka_brokers() { # 127.0.0.1:<port> of every node, comma-joined
+  local i out=""
+  for i in $(kafka_nodes); do out+="${out:+,}127.0.0.1:$(kafka_port "$i")"; done
+  echo "$out"
+}
+kafka_controllers() {
+  local i out=""
+  for i in $(kafka_nodes); do out+="${out:+,}127.0.0.1:$(kafka_controller_port "$i")"; done
+  echo "$out"
+}
 
 # Downloads the broker jars from Maven Central once per version. A marker file
 # records completion so later runs (and fresh clones) do no network I/O.
@@ -284,8 +366,10 @@ EOF
   date -u +%FT%TZ >"$marker"
 }
 
-write_kafka_config() {
-  local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT" protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" sasl=""
+write_kafka_config() { # write_kafka_config <node>
+  local i="$1" props listeners protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" sasl=""
+  props="$(kafka_props "$i")"
+  listeners="PLAINTEXT://127.0.0.1:$(kafka_port "$i")"
   if [[ -n "$KAFKA_SASL_PORT" ]]; then
     [[ -n "$KAFKA_SCRAM_USER" && -n "$KAFKA_SCRAM_PASSWORD" ]] \
       || die "LOCKSTEP_LOCAL_KAFKA_SASL_PORT needs LOCKSTEP_LOCAL_KAFKA_SCRAM_USER and LOCKSTEP_LOCAL_KAFKA_SCRAM_PASSWORD"
@@ -296,38 +380,47 @@ listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.com
   fi
   # auto.create.topics.enable=false: Lockstep creates topics explicitly, so a
   # typo'd topic name fails loudly instead of silently creating a topic.
-  cat >"$KAFKA_PROPS" <<EOF
+  # Internal topics get one partition per node, so the group and transaction
+  # coordinators of a cluster spread over its brokers (one node: 1, as always).
+  cat >"$props" <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=$listeners,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+node.id=$i
+controller.quorum.bootstrap.servers=$(kafka_controllers)
+listeners=$listeners,CONTROLLER://127.0.0.1:$(kafka_controller_port "$i")
 advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=$protocols
 $sasl
-log.dirs=$KAFKA_DATA
+log.dirs=$(kafka_data "$i")
 num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+default.replication.factor=$KAFKA_RF
+min.insync.replicas=$KAFKA_MIN_ISR
+offsets.topic.replication.factor=$KAFKA_RF
+offsets.topic.num.partitions=$KAFKA_NODES
+transaction.state.log.replication.factor=$KAFKA_RF
+transaction.state.log.min.isr=$KAFKA_MIN_ISR
+transaction.state.log.num.partitions=$KAFKA_NODES
+share.coordinator.state.topic.replication.factor=$KAFKA_RF
+share.coordinator.state.topic.min.isr=$KAFKA_MIN_ISR
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 delete.topic.enable=true
 log.retention.hours=48
 EOF
-  # log4j2: everything into one file; keep it quiet enough to read.
-  cat >"$KAFKA_LOG4J" <<EOF
+  # Cluster-only lines, so a one-node server.properties is what it always was.
+  if ((KAFKA_NODES > 1)); then
+    cat >>"$props" <<EOF
+share.coordinator.state.topic.num.partitions=$KAFKA_NODES
+unclean.leader.election.enable=false
+EOF
+  fi
+  # log4j2: everything into one file per node; keep it quiet enough to read.
+  cat >"$(kafka_log4j "$i")" <<EOF
 status = warn
 appender.file.type = File
 appender.file.name = FILE
-appender.file.fileName = $LOG_DIR/kafka.log
+appender.file.fileName = $(kafka_log "$i")
 appender.file.append = true
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d] %p %m (%c)%n
@@ -344,137 +437,307 @@ logger.request.level = WARN
 EOF
 }
 
-kafka_java() { # kafka_java <main-class> <args...>
+kafka_java() { # kafka_java <node> <main-class> <args...>
+  local log4j; log4j="$(kafka_log4j "$1")"; shift
   # shellcheck disable=SC2086
   java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
+    -Dlog4j2.configurationFile="$log4j" \
     -cp "$KAFKA_CACHE/libs/*" "$@"
 }
 
-kafka_ping() {
-  kcat -b "127.0.0.1:$KAFKA_PORT" -L -m 3 | grep -q "broker 1 at"
+# A Kafka Uuid (cluster id, directory id): 22 characters of URL-safe base64.
+kafka_uuid() {
+  local out
+  out="$(kafka_java 1 kafka.tools.StorageTool random-uuid 2>&1)" || { tail -n 20 <<<"$out" >&2; return 1; }
+  out="$(tail -n1 <<<"$out")"
+  [[ "$out" =~ ^[A-Za-z0-9_-]{22}$ ]] || { log "unexpected random-uuid output: $out"; return 1; }
+  echo "$out"
 }
 
+# Formats the nodes' storage once: meta.properties in a log dir means "already
+# formatted". A datadir formatted by a different Kafka version is kept as is
+# (KRaft storage is forward compatible); wipe $LOCKSTEP_HOME/kafka to start over.
+#
+# One node: a single-voter dynamic quorum (--standalone). A cluster: every
+# node is formatted before any starts, with the same cluster id and the same
+# --initial-controllers list (id@host:port:directory-id of all N controllers),
+# so all N are voters of one dynamic (KIP-853) quorum from the first start.
+# All or nothing: a voter cannot just be re-formatted later (the others know
+# its directory id), so a half-formatted cluster is wiped or refused.
+kafka_format() {
+  local i formatted=0 cluster_id
+  for i in $(kafka_nodes); do [[ -f "$(kafka_data "$i")/meta.properties" ]] && formatted=$((formatted + 1)); done
+  ((formatted == KAFKA_NODES)) && return 0
+  ((formatted == 0)) || die "only $formatted of the $KAFKA_NODES Kafka nodes in $KAFKA_DIR have formatted storage, and a quorum voter cannot be re-formatted on its own; run down and remove $KAFKA_DIR to start over"
+  cluster_id="$(kafka_uuid)" || die "could not generate a cluster id"
+  if ((KAFKA_NODES == 1)); then
+    log "formatting KRaft storage (cluster id $cluster_id)"
+    local scram=()
+    [[ -n "$KAFKA_SASL_PORT" ]] && scram=(--add-scram "SCRAM-SHA-256=[name=$KAFKA_SCRAM_USER,password=$KAFKA_SCRAM_PASSWORD]")
+    kafka_java 1 kafka.tools.StorageTool format --config "$(kafka_props 1)" \
+      --cluster-id "$cluster_id" --standalone "${scram[@]}" >"$LOG_DIR/kafka-format.log" 2>&1 \
+      || { tail -n 40 "$LOG_DIR/kafka-format.log" >&2; die "kafka storage format failed"; }
+    return 0
+  fi
+  local voters="" dir_id pids=() failed=0
+  for i in $(kafka_nodes); do
+    dir_id="$(kafka_uuid)" || die "could not generate a directory id"
+    voters+="${voters:+,}$i@127.0.0.1:$(kafka_controller_port "$i"):$dir_id"
+  done
+  log "formatting KRaft storage of $KAFKA_NODES nodes (cluster id $cluster_id, initial controllers $voters)"
+  for i in $(kafka_nodes); do
+    kafka_java "$i" kafka.tools.StorageTool format --config "$(kafka_props "$i")" \
+      --cluster-id "$cluster_id" --initial-controllers "$voters" >"$LOG_DIR/$(kafka_name "$i")-format.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed=1; done
+  if ((failed)); then
+    for i in $(kafka_nodes); do tail -n 20 "$LOG_DIR/$(kafka_name "$i")-format.log" >&2 || true; done
+    for i in $(kafka_nodes); do rm -rf "$(kafka_data "$i")"; done
+    die "kafka storage format failed (nothing kept; the next up formats afresh)"
+  fi
+}
+
+kafka_launch() { # kafka_launch <node>: starts it in the background, pid into its pid file
+  local i="$1" name; name="$(kafka_name "$1")"
+  if ((KAFKA_NODES == 1)); then
+    log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)"
+  else
+    log "starting Kafka $KAFKA_VERSION node $i on 127.0.0.1:$(kafka_port "$i") (controller :$(kafka_controller_port "$i"))"
+  fi
+  # stdout/err (JVM crashes, early log4j errors) go to a side file; the broker
+  # log proper is written by log4j2 to logs/<name>.log.
+  # shellcheck disable=SC2086
+  setsid java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -Djava.awt.headless=true -Dlog4j2.configurationFile="$(kafka_log4j "$i")" \
+    -Dkafka.logs.dir="$LOG_DIR" -cp "$KAFKA_CACHE/libs/*" kafka.Kafka "$(kafka_props "$i")" \
+    </dev/null >>"$LOG_DIR/$name.stdout.log" 2>&1 &
+  echo $! >"$(pidfile "$name")"
+}
+
+# kafka_ping <node> [<brokers>]: the node answers a metadata request listing
+# itself (so it is registered and unfenced) and at least <brokers> brokers.
+kafka_ping() {
+  local out
+  out="$(kcat -b "127.0.0.1:$(kafka_port "$1")" -L -m 3 2>/dev/null)" || return 1
+  grep -q "broker $1 at" <<<"$out" || return 1
+  (($(grep -c "broker [0-9]* at" <<<"$out") >= ${2:-1}))
+}
+
+# kafka_alive <node>: the process we just launched has not exited. (Not
+# kafka_pid: right after the fork its command line is still ours, not java's.)
+kafka_alive() {
+  local pid state
+  pid="$(cat "$(pidfile "$(kafka_name "$1")")" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  state="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)" || return 1
+  [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
+# kafka_wait <node...>: until each answers with all N brokers in its metadata
+# (a restarted node has caught up with the quorum and the others see it), one
+# deadline for all; fails at once if one of them exits.
+kafka_wait() {
+  local deadline=$((SECONDS + UP_TIMEOUT)) i waiting=("$@") left failed=()
+  while ((${#waiting[@]})); do
+    left=()
+    for i in "${waiting[@]}"; do
+      if ! kafka_alive "$i"; then failed+=("$i")
+      elif ! kafka_ping "$i" "$KAFKA_NODES"; then left+=("$i"); fi
+    done
+    waiting=("${left[@]}")
+    if ((${#failed[@]})) || { ((${#waiting[@]})) && ((SECONDS >= deadline)); }; then
+      for i in "${failed[@]}"; do log "$(kafka_name "$i") exited while starting; last log lines ($(kafka_log "$i")):"; done
+      for i in "${waiting[@]}"; do
+        if ((${#failed[@]})); then log "$(kafka_name "$i") not healthy yet; last log lines ($(kafka_log "$i")):"
+        else log "$(kafka_name "$i") did not become healthy (metadata listing all $KAFKA_NODES brokers) within ${UP_TIMEOUT}s; last log lines ($(kafka_log "$i")):"; fi
+      done
+      for i in "${failed[@]}" "${waiting[@]}"; do
+        tail -n 40 "$(kafka_log "$i")" >&2 || true
+        tail -n 20 "$LOG_DIR/$(kafka_name "$i").stdout.log" >&2 || true
+      done
+      return 1
+    fi
+    ((${#waiting[@]})) && sleep 0.5
+  done
+  return 0
+}
+
+# kafka_await_exit <node>: a node killed a moment ago holds its ports for a
+# little while after its command line is gone (the JVM's other threads are
+# still exiting), so `kill -9` followed at once by `up` would find its port
+# "taken by something else". If the pid in its pid file still exists without a
+# command line (exiting, or a zombie), wait for the ports, bounded.
+kafka_await_exit() {
+  local pid deadline=$((SECONDS + 10))
+  pid="$(cat "$(pidfile "$(kafka_name "$1")")" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ && -e "/proc/$pid" && ! -s "/proc/$pid/cmdline" ]] || return 0
+  while { port_in_use "$(kafka_port "$1")" || port_in_use "$(kafka_controller_port "$1")"; } && ((SECONDS < deadline)); do
+    sleep 0.05
+  done
+}
+
+# Starts every node that is not running (all of them, or the one an outside
+# script killed); nodes already running are left alone. They start in
+# parallel: a cluster node waits for a majority of the quorum.
 kafka_up() {
   if [[ -n "${LOCKSTEP_KAFKA_BROKERS:-}" ]]; then
     log "LOCKSTEP_KAFKA_BROKERS is set; not starting a local Kafka"
     return 0
   fi
-  local pid; pid="$(kafka_pid)"
-  if [[ -n "$pid" ]]; then
-    log "kafka already running (pid $pid)"
-    return 0
-  fi
+  [[ -z "$KAFKA_NODES_CONFLICT" ]] || die "$KAFKA_NODES_CONFLICT"
+  ((KAFKA_NODES == 1)) || [[ -z "$KAFKA_SASL_PORT" ]] \
+    || die "LOCKSTEP_LOCAL_KAFKA_SASL_PORT is for a one-node Kafka only (LOCKSTEP_LOCAL_KAFKA_NODES=$KAFKA_NODES)"
+  local i pid down=()
+  for i in $(kafka_nodes); do
+    pid="$(kafka_pid "$i")"
+    if [[ -n "$pid" ]]; then log "$(kafka_name "$i") already running (pid $pid)"; else down+=("$i"); fi
+  done
+  ((${#down[@]})) || return 0
   command -v java >/dev/null 2>&1 || die "java not found (Kafka needs Java 17+)"
-  port_in_use "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by something else (set LOCKSTEP_LOCAL_KAFKA_PORT)"
-  port_in_use "$KAFKA_CONTROLLER_PORT" && die "port $KAFKA_CONTROLLER_PORT is taken (set LOCKSTEP_LOCAL_KAFKA_CONTROLLER_PORT)"
+  for i in "${down[@]}"; do
+    kafka_await_exit "$i"
+    port_in_use "$(kafka_port "$i")" && die "port $(kafka_port "$i") is taken by something else (set LOCKSTEP_LOCAL_KAFKA_PORT)"
+    port_in_use "$(kafka_controller_port "$i")" && die "port $(kafka_controller_port "$i") is taken (set LOCKSTEP_LOCAL_KAFKA_CONTROLLER_PORT)"
+  done
   [[ -n "$KAFKA_SASL_PORT" ]] && port_in_use "$KAFKA_SASL_PORT" && die "port $KAFKA_SASL_PORT is taken (set LOCKSTEP_LOCAL_KAFKA_SASL_PORT)"
-  mkdir -p "$KAFKA_DATA" "$LOG_DIR" "$RUN_DIR"
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  for i in "${down[@]}"; do mkdir -p "$(kafka_data "$i")"; done
   kafka_fetch
-  write_kafka_config
-  # Format once: meta.properties in the log dir means "already formatted".
-  # A datadir formatted by a different Kafka version is kept as is (KRaft
-  # storage is forward compatible); wipe $LOCKSTEP_HOME/kafka to start over.
-  if [[ ! -f "$KAFKA_DATA/meta.properties" ]]; then
-    local cluster_id
-    cluster_id="$(kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
-    [[ -n "$cluster_id" ]] || die "could not generate a cluster id"
-    log "formatting KRaft storage (cluster id $cluster_id)"
-    local scram=()
-    [[ -n "$KAFKA_SASL_PORT" ]] && scram=(--add-scram "SCRAM-SHA-256=[name=$KAFKA_SCRAM_USER,password=$KAFKA_SCRAM_PASSWORD]")
-    kafka_java kafka.tools.StorageTool format --config "$KAFKA_PROPS" \
-      --cluster-id "$cluster_id" --standalone "${scram[@]}" >"$LOG_DIR/kafka-format.log" 2>&1 \
-      || { tail -n 40 "$LOG_DIR/kafka-format.log" >&2; die "kafka storage format failed"; }
-  fi
-  log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)"
-  # stdout/err (JVM crashes, early log4j errors) go to a side file; the broker
-  # log proper is written by log4j2 to logs/kafka.log.
-  # shellcheck disable=SC2086
-  setsid java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-    -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
-    -Dkafka.logs.dir="$LOG_DIR" -cp "$KAFKA_CACHE/libs/*" kafka.Kafka "$KAFKA_PROPS" \
-    </dev/null >>"$LOG_DIR/kafka.stdout.log" 2>&1 &
-  echo $! >"$(pidfile kafka)"
-  if ! wait_until "$UP_TIMEOUT" kafka "$LOG_DIR/kafka.log" kafka_ping; then
-    tail -n 20 "$LOG_DIR/kafka.stdout.log" >&2 || true
-    kafka_down # don't leave a half-started broker that a rerun would skip
+  for i in "${down[@]}"; do write_kafka_config "$i"; done
+  kafka_format
+  # Formatted: from now on this home is a cluster of this many nodes (read back at the top).
+  ((KAFKA_NODES == 1)) || echo "$KAFKA_NODES" >"$KAFKA_DIR/nodes"
+  for i in "${down[@]}"; do kafka_launch "$i"; done
+  if ! kafka_wait "${down[@]}"; then
+    kafka_stop "${down[@]}" # don't leave half-started nodes that a rerun would skip
     die "kafka failed to start"
   fi
-  log "kafka up (pid $(cat "$(pidfile kafka)"))"
+  for i in "${down[@]}"; do log "$(kafka_name "$i") up (pid $(cat "$(pidfile "$(kafka_name "$i")")"))"; done
+}
+
+kafka_stop() { # kafka_stop <node...>: the ones of them that are ours and running
+  local i pid to_stop=()
+  for i in "$@"; do
+    pid="$(kafka_pid "$i")"
+    if [[ -n "$pid" ]]; then to_stop+=("$(kafka_name "$i")" "$pid")
+    else log "$(kafka_name "$i") not running (by us)"; rm -f "$(pidfile "$(kafka_name "$i")")"; fi
+  done
+  ((${#to_stop[@]})) || return 0
+  stop_pids "${to_stop[@]}"
+  for i in "$@"; do rm -f "$(pidfile "$(kafka_name "$i")")"; done
 }
 
 kafka_down() {
-  local pid; pid="$(kafka_pid)"
-  if [[ -z "$pid" ]]; then log "kafka not running (by us)"; rm -f "$(pidfile kafka)"; return 0; fi
-  stop_pid kafka "$pid"
-  rm -f "$(pidfile kafka)"
+  # shellcheck disable=SC2046
+  kafka_stop $(kafka_nodes)
 }
 
-# ------------------------------------------------------------- commands ---
-
-cmd_up() {
-  ensure_apt_pkg kcat kcat   # health check + handy CLI
-  mariadb_up
-  kafka_up
-  echo "# Lockstep infra is up. Client environment:"
-  mysql_env_line
-  kafka_env_line
-}
-
-cmd_down() {
-  # Kafka first: it does not depend on MariaDB, but stopping the heavier JVM
-  # first frees memory sooner.
-  kafka_down
-  mariadb_down
-}
-
-cmd_status() {
-  local pid
-  if [[ -n "${LOCKSTEP_MYSQL_URL:-}" ]]; then
-    echo "mariadb: external ($LOCKSTEP_MYSQL_URL)"
-  else
-    pid="$(mariadb_pid)"
-    if [[ -n "$pid" ]] && mariadb_ping >/dev/null 2>&1; then
-      echo "mariadb: up   pid=$pid port=127.0.0.1:$MYSQL_PORT socket=$MARIADB_SOCK"
-    elif [[ -n "$pid" ]]; then
-      echo "mariadb: starting/unhealthy pid=$pid port=127.0.0.1:$MYSQL_PORT"
-    else
-      echo "mariadb: down port=127.0.0.1:$MYSQL_PORT$(port_in_use "$MYSQL_PORT" && echo ' (port busy: NOT our process)')"
-    fi
-  fi
+kafka_status() {
+  local i pid
   if [[ -n "${LOCKSTEP_KAFKA_BROKERS:-}" ]]; then
     echo "kafka:   external ($LOCKSTEP_KAFKA_BROKERS)"
-  else
-    pid="$(kafka_pid)"
-    if [[ -n "$pid" ]] && kafka_ping >/dev/null 2>&1; then
+    return 0
+  fi
+  if ((KAFKA_NODES == 1)); then
+    pid="$(kafka_pid 1)"
+    if [[ -n "$pid" ]] && kafka_ping 1 >/dev/null 2>&1; then
       echo "kafka:   up   pid=$pid port=127.0.0.1:$KAFKA_PORT controller=127.0.0.1:$KAFKA_CONTROLLER_PORT version=$KAFKA_VERSION"
     elif [[ -n "$pid" ]]; then
       echo "kafka:   starting/unhealthy pid=$pid port=127.0.0.1:$KAFKA_PORT"
     else
       echo "kafka:   down port=127.0.0.1:$KAFKA_PORT$(port_in_use "$KAFKA_PORT" && echo ' (port busy: NOT our process)')"
     fi
+    return 0
+  fi
+  echo "kafka:   $KAFKA_NODES-node cluster version=$KAFKA_VERSION brokers=$(kafka_brokers) (replication $KAFKA_RF, min ISR $KAFKA_MIN_ISR)"
+  for i in $(kafka_nodes); do
+    local port controller
+    port="$(kafka_port "$i")"; controller="$(kafka_controller_port "$i")"
+    pid="$(kafka_pid "$i")"
+    if [[ -n "$pid" ]] && kafka_ping "$i" >/dev/null 2>&1; then
+      echo "kafka-$i: up   pid=$pid port=127.0.0.1:$port controller=127.0.0.1:$controller"
+    elif [[ -n "$pid" ]]; then
+      echo "kafka-$i: starting/unhealthy pid=$pid port=127.0.0.1:$port controller=127.0.0.1:$controller"
+    else
+      echo "kafka-$i: down port=127.0.0.1:$port controller=127.0.0.1:$controller$(port_in_use "$port" && echo ' (port busy: NOT our process)')"
+    fi
+  done
+}
+
+# ------------------------------------------------------------- commands ---
+
+# Commands take an optional component (kafka|mariadb); none means both. A test
+# can then restart a killed broker (`up kafka`) without touching MariaDB.
+cmd_up() {
+  ensure_apt_pkg kcat kcat   # health check + handy CLI
+  [[ "$1" == kafka ]] || mariadb_up
+  [[ "$1" == mariadb ]] || kafka_up
+  echo "# Lockstep infra is up. Client environment:"
+  [[ "$1" == kafka ]] || mysql_env_line
+  [[ "$1" == mariadb ]] || kafka_env_line
+}
+
+cmd_down() {
+  # Kafka first: it does not depend on MariaDB, but stopping the heavier JVM
+  # first frees memory sooner.
+  [[ "$1" == mariadb ]] || kafka_down
+  [[ "$1" == kafka ]] || mariadb_down
+}
+
+mariadb_status() {
+  local pid
+  if [[ -n "${LOCKSTEP_MYSQL_URL:-}" ]]; then
+    echo "mariadb: external ($LOCKSTEP_MYSQL_URL)"
+    return 0
+  fi
+  pid="$(mariadb_pid)"
+  if [[ -n "$pid" ]] && mariadb_ping >/dev/null 2>&1; then
+    echo "mariadb: up   pid=$pid port=127.0.0.1:$MYSQL_PORT socket=$MARIADB_SOCK"
+  elif [[ -n "$pid" ]]; then
+    echo "mariadb: starting/unhealthy pid=$pid port=127.0.0.1:$MYSQL_PORT"
+  else
+    echo "mariadb: down port=127.0.0.1:$MYSQL_PORT$(port_in_use "$MYSQL_PORT" && echo ' (port busy: NOT our process)')"
   fi
 }
 
-cmd_logs() {
+cmd_status() {
+  [[ "$1" == kafka ]] || mariadb_status
+  [[ "$1" == mariadb ]] || kafka_status
+}
+
+cmd_logs() { # cmd_logs [mariadb | kafka [<node>]]
+  local i logs=()
   case "${1:-}" in
     "") echo "mariadb: $LOG_DIR/mariadb.log"
-        echo "kafka:   $LOG_DIR/kafka.log (JVM stdout/stderr: $LOG_DIR/kafka.stdout.log)" ;;
+        for i in $(kafka_nodes); do
+          printf '%-8s %s (JVM stdout/stderr: %s)\n' "$(kafka_name "$i"):" "$(kafka_log "$i")" "$LOG_DIR/$(kafka_name "$i").stdout.log"
+        done ;;
     mariadb) tail -n "${LINES_TO_SHOW:-100}" "$LOG_DIR/mariadb.log" ;;
-    kafka) tail -n "${LINES_TO_SHOW:-100}" "$LOG_DIR/kafka.log" ;;
+    kafka)
+      if [[ -n "${2:-}" ]]; then
+        [[ "$2" =~ ^[0-9]+$ ]] && (($2 >= 1 && $2 <= KAFKA_NODES)) || die "no Kafka node '$2' (1..$KAFKA_NODES)"
+        logs=("$(kafka_log "$2")")
+      else
+        for i in $(kafka_nodes); do logs+=("$(kafka_log "$i")"); done
+      fi
+      tail -n "${LINES_TO_SHOW:-100}" "${logs[@]}" ;;
     *) die "unknown component '$1' (kafka|mariadb)" ;;
   esac
 }
 
 usage() {
   cat <<EOF
-usage: $(basename "$0") <command>
-  up                 start private MariaDB (:$MYSQL_PORT) and Kafka (:$KAFKA_PORT); idempotent
+usage: $(basename "$0") <command> [kafka|mariadb]
+  up                 start private MariaDB (:$MYSQL_PORT) and Kafka ($(kafka_brokers)); idempotent:
+                     starts whatever is down (e.g. one killed node of a cluster), leaves the rest
   down               stop only the processes this script started
-  status             show each component's pid/port/health
-  logs [kafka|mariadb]  print log paths, or tail one log
+  status             show each component's (each Kafka node's) pid/port/health
+  logs [kafka [<node>]|mariadb]  print log paths, or tail logs
   env [--export]     print the client environment (LOCKSTEP_MYSQL_URL, LOCKSTEP_KAFKA_BROKERS);
                      e.g. eval "\$($(basename "$0") env --export)"
+Kafka nodes: LOCKSTEP_LOCAL_KAFKA_NODES (default 1; 3 = a three-node KRaft cluster on
+consecutive ports from LOCKSTEP_LOCAL_KAFKA_PORT); this home: $KAFKA_NODES.
 state: $LOCKSTEP_HOME   cache: $LOCKSTEP_CACHE
 EOF
 }
@@ -482,9 +745,16 @@ EOF
 main() {
   local cmd="${1:-}"; shift || true
   case "$cmd" in
-    up) cmd_up ;;
-    down) cmd_down ;;
-    status) cmd_status ;;
+    up|down|status)
+      case "${1:-}" in ""|kafka|mariadb) ;; *) die "unknown component '$1' (kafka|mariadb)" ;; esac
+      if [[ -n "$KAFKA_NODES_CONFLICT" && "$cmd" != up ]]; then
+        log "warning: $KAFKA_NODES_CONFLICT (acting on the $KAFKA_NODES_HELD node(s) it holds)"
+      fi ;;
+  esac
+  case "$cmd" in
+    up) cmd_up "${1:-}" ;;
+    down) cmd_down "${1:-}" ;;
+    status) cmd_status "${1:-}" ;;
     logs) cmd_logs "$@" ;;
     env) [[ "${1:-}" == --export ]] && EXPORT_PREFIX="export "
          mysql_env_line; kafka_env_line ;;
