@@ -11,9 +11,10 @@ fi
 
 bash scripts/infra/lockstep-infra.sh up
 if [[ "${CI:-}" == "true" ]]; then
-  # CI leaves nothing running behind it; locally the servers stay up for fast re-runs
-  # (`npm run infra:down` stops them).
-  trap 'bash scripts/infra/lockstep-infra.sh down || true' EXIT
+  # CI leaves nothing running behind it: neither the shared servers nor the cluster tests'
+  # three-node Kafka that test/global-setup.ts starts in .lockstep/cluster. Locally they stay
+  # up for fast re-runs (`npm run infra:down` stops the shared ones).
+  trap 'bash scripts/infra/lockstep-infra.sh down || true; LOCKSTEP_HOME="$PWD/.lockstep/cluster" bash scripts/infra/lockstep-infra.sh down kafka || true' EXIT
 fi
 
 echo "== type-check"
