@@ -4,6 +4,7 @@ export * from './wait-for.js';
 export * from './apply-schema.js';
 export * from './relay-test-kit.js';
 export * from './tcp-proxy.js';
+export * from './publish-workload.js';
 export * from './kafka-cluster.js';
 export * from './test-cluster.js';
 export * from './transaction-state-partition.js';
