@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { transactionStatePartitionFor } from './transaction-state-partition.js';
 import { waitFor } from './wait-for.js';
 
@@ -58,9 +58,13 @@ export class KafkaCluster {
     return [...this.brokerList];
   }
 
-  /** A kafkajs client for this cluster (quiet: fault tests make kafkajs log a lot of expected errors). */
-  kafka(clientId = 'lockstep-test-cluster'): Kafka {
-    return new Kafka({ clientId, brokers: this.brokers(), logLevel: logLevel.NOTHING });
+  /**
+   * A kafkajs client for this cluster (quiet: fault tests make kafkajs log a lot of expected
+   * errors). `config` overrides, e.g. a `retry` that outlasts a node's failover: kafkajs'
+   * default gives up after ~10 s, about when the controller fences a killed node.
+   */
+  kafka(clientId = 'lockstep-test-cluster', config: Partial<KafkaConfig> = {}): Kafka {
+    return new Kafka({ clientId, brokers: this.brokers(), logLevel: logLevel.NOTHING, ...config });
   }
 
   /** The environment that makes the infra script act on this cluster (and on nothing else). */
