@@ -161,7 +161,18 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       // with our id) and makes the coordinator finish that producer's open transaction, so the
       // read below neither waits for it to time out nor races a commit still in progress.
       // Aborting a transaction with nothing in it sends nothing to the broker.
-      const claim = await this.producer.transaction();
+      // The coordinator answers CONCURRENT_TRANSACTIONS while it finishes that transaction, and
+      // may be moving after a broker's loss: retried within the budget like a produce (kafkajs'
+      // own retries give up after ~2 s). A failed InitProducerId leaves nothing to undo.
+      const producer = this.producer;
+      const claim = await retryWithinBudget(() => producer.transaction(), {
+        operation: 'claim the transactional id (InitProducerId)',
+        deadline: Date.now() + this.retryBudgetMs,
+        isRetriable: isRetriableKafkaError,
+        reasonOf: kafkaErrorReason,
+        onWait: this.options.onWait,
+        shortLivedReasons: SHORT_LIVED,
+      });
       await claim.abort();
     } catch (error) {
       throw isFencingError(error) ? new RelayFencedError(this.options.relayName, error) : error;
@@ -292,7 +303,7 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
   async publish(records: readonly RelayRecord[], checkpoint: RelayCheckpoint | null): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('publisher not connected');
-    const deadline = Date.now() + (this.options.retryBudgetMs ?? Math.max(5_000, this.options.transactionTimeoutMs - 15_000));
+    const deadline = Date.now() + this.retryBudgetMs;
     const checkpointLane = (): PartitionLane[] => {
       if (!checkpoint) return [];
       const record: RelayRecord = { topic: this.options.checkpointTopic, key: this.options.relayName, value: encodeCheckpoint(checkpoint), headers: {} };
@@ -370,6 +381,10 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     this.producer = null;
     this.admin = null;
     await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
+  }
+
+  private get retryBudgetMs(): number {
+    return this.options.retryBudgetMs ?? Math.max(5_000, this.options.transactionTimeoutMs - 15_000);
   }
 
   private requireAdmin(): Admin {
