@@ -165,14 +165,7 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       // may be moving after a broker's loss: retried within the budget like a produce (kafkajs'
       // own retries give up after ~2 s). A failed InitProducerId leaves nothing to undo.
       const producer = this.producer;
-      const claim = await retryWithinBudget(() => producer.transaction(), {
-        operation: 'claim the transactional id (InitProducerId)',
-        deadline: Date.now() + this.retryBudgetMs,
-        isRetriable: isRetriableKafkaError,
-        reasonOf: kafkaErrorReason,
-        onWait: this.options.onWait,
-        shortLivedReasons: SHORT_LIVED,
-      });
+      const claim = await this.retried('claim the transactional id (InitProducerId)', Date.now() + this.retryBudgetMs, () => producer.transaction());
       await claim.abort();
     } catch (error) {
       throw isFencingError(error) ? new RelayFencedError(this.options.relayName, error) : error;
@@ -355,15 +348,7 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
         try {
           for (const chunk of chunkByBytes(lane.records, this.options.maxRequestBytes)) {
             const messages = chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: lane.partition }));
-            await retryWithinBudget(() => send({ topic: lane.topic, acks: -1, messages }), {
-              operation: `produce ${lane.topic}/${lane.partition}`,
-              deadline,
-              isRetriable: isRetriableKafkaError,
-              reasonOf: kafkaErrorReason,
-              onWait: this.options.onWait,
-              cancelled: () => failed,
-              shortLivedReasons: SHORT_LIVED,
-            });
+            await this.retried(`produce ${lane.topic}/${lane.partition}`, deadline, () => send({ topic: lane.topic, acks: -1, messages }), () => failed);
           }
         } catch (error) {
           failed = true;
@@ -381,6 +366,19 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     this.producer = null;
     this.admin = null;
     await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
+  }
+
+  /** `attempt` retried while Kafka refuses it for now, reported through onWait (see retryWithinBudget). */
+  private retried<T>(operation: string, deadline: number, attempt: () => Promise<T>, cancelled?: () => boolean): Promise<T> {
+    return retryWithinBudget(attempt, {
+      operation,
+      deadline,
+      isRetriable: isRetriableKafkaError,
+      reasonOf: kafkaErrorReason,
+      onWait: this.options.onWait,
+      cancelled,
+      shortLivedReasons: SHORT_LIVED,
+    });
   }
 
   private get retryBudgetMs(): number {
