@@ -11,9 +11,12 @@ export interface PartitionBatch {
   readonly topic: string;
   readonly partition: number;
   readonly records: ConsumedRecord[];
-  /** False once the member lost the partition (rebalance), a seek was requested, or the
-   * source is stopping: stop before the next record, do not mark it processed. */
+  /** False once the member lost the partition or must rejoin the group (rebalance), a seek
+   * was requested, or the source is stopping: stop before the next record, do not mark it
+   * processed. */
   isActive(): boolean;
+  /** Keeps the membership alive. When it fails because the group rebalances, `isActive()`
+   * turns false and the source rejoins once the batch returns: callers may ignore its error. */
   heartbeat(): Promise<void>;
   /** Continue the partition from `offset` (this batch is then dropped). */
   seek(offset: bigint): void;
@@ -26,8 +29,8 @@ export interface PartitionBatch {
 export interface RecordSource {
   /** Joins the group and hands batches to `onBatch`; resolves once consuming started. */
   start(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void>;
-  /** Called after each (re)assignment of partitions to this member. */
-  onAssignment(listener: () => void): void;
+  /** Called after each (re)assignment of partitions to this member, with them (topic → partitions). */
+  onAssignment(listener: (assigned: Record<string, number[]>) => void): void;
   /** Stops fetching, waits for the batches in flight, leaves the group. */
   stop(): Promise<void>;
 }

@@ -16,19 +16,30 @@ export interface KafkajsSourceOptions {
   heartbeatIntervalMs: number;
 }
 
+/** Heartbeat answers after which the member must join the group (again) before it goes on:
+ * a rebalance, a generation or member id the coordinator no longer knows, a moved coordinator. */
+const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
+
 /** kafkajs consumer with `read_committed`, no auto-commit and no auto-resolve: an offset is
  * resolved only after the event's MySQL transaction committed. */
 export class KafkajsRecordSource implements RecordSource {
   private consumer: Consumer | undefined;
-  private readonly assignmentListeners: Array<() => void> = [];
+  private readonly assignmentListeners: Array<(assigned: Record<string, number[]>) => void> = [];
   private stopping = false;
+  /**
+   * Set when a heartbeat says the member must rejoin (REJOIN_ERRORS): every batch in flight
+   * stops before its next record and hands the error to kafkajs, which rejoins. Cleared when
+   * the member has joined again. Other heartbeat failures (the coordinator's broker is down)
+   * are only logged by kafkajs: the member goes on applying until the group says otherwise.
+   */
+  private rejoin: unknown;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: KafkajsSourceOptions,
   ) {}
 
-  onAssignment(listener: () => void): void {
+  onAssignment(listener: (assigned: Record<string, number[]>) => void): void {
     this.assignmentListeners.push(listener);
   }
 
@@ -46,8 +57,9 @@ export class KafkajsRecordSource implements RecordSource {
       maxWaitTimeInMs: 100,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      for (const listener of this.assignmentListeners) listener();
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.rejoin = undefined;
+      for (const listener of this.assignmentListeners) listener(payload.memberAssignment);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning });
@@ -69,9 +81,14 @@ export class KafkajsRecordSource implements RecordSource {
             value: m.value ?? null,
             headers: headersToStrings(m.headers),
           })),
-          isActive: () => !this.stopping && !sought && isRunning() && !isStale(),
+          isActive: () => !this.stopping && !sought && this.rejoin === undefined && isRunning() && !isStale(),
           heartbeat: async () => {
-            await heartbeat();
+            try {
+              await heartbeat();
+            } catch (error) {
+              if (REJOIN_ERRORS.has((error as { type?: string }).type ?? '')) this.rejoin ??= error;
+              throw error;
+            }
           },
           seek: (offset) => {
             sought = true;
@@ -87,6 +104,14 @@ export class KafkajsRecordSource implements RecordSource {
             }
           },
         });
+        // kafkajs rejoins only when a rebalance error leaves eachBatch (or an empty fetch
+        // heartbeats). The processor ignores heartbeat errors, so before this the member applied
+        // the rest of every batch it had fetched, and fetched more, while the group waited for
+        // it in the rebalance; and since kafkajs throttles heartbeats only after a success, each
+        // record sent one more Heartbeat (3-node cluster: one member, 15 s, 1,857 heartbeats
+        // answered REBALANCE_IN_PROGRESS). Bounded only by the rebalance timeout (60 s), after
+        // which the group evicts the member while it still applies. Now: stop, rejoin.
+        if (this.rejoin !== undefined) throw this.rejoin;
       },
     });
   }
@@ -139,12 +164,28 @@ export class KafkajsDeadLetterSink implements DeadLetterSink {
     this.ready.add(deadLetterTopic);
   }
 
+  /** One record per call, so one partition and one broker per send: kafkajs' multi-broker
+   * retry that duplicates records (docs/kafka-client.md) cannot happen here. */
   async publish(topic: string, record: OutgoingRecord): Promise<void> {
     if (!this.producer) {
       this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await this.producer.connect();
     }
-    await this.producer.send({ topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+    const producer = this.producer;
+    try {
+      await producer.send({ topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+    } catch (error) {
+      // Throw the producer away after any failed send, as DESIGN.md asks of producers after an
+      // ambiguous failure. kafkajs never recovers an idempotent producer from a sequence error
+      // (OUT_OF_ORDER_SEQUENCE_NUMBER, e.g. once the broker has expired its producer id after
+      // producer.id.expiration.ms, 1 day, without a dead letter): every later send to that
+      // partition would fail the same way while the source partition waits for it. A new
+      // producer id starts clean. The cost, after an ambiguous failure, is a second copy of
+      // this dead letter, which the redrive and the inbox absorb.
+      if (this.producer === producer) this.producer = undefined;
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

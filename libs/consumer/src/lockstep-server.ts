@@ -164,7 +164,11 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
       this.logger as Logger,
     );
     this.processor = processor;
-    this.source.onAssignment(() => processor.forgetPartitions());
+    this.source.onAssignment((assigned) => {
+      processor.forgetPartitions();
+      const list = Object.entries(assigned).map(([topic, partitions]) => `${topic}[${[...partitions].sort((a, b) => a - b).join(',')}]`);
+      this.logger.log(`group ${this.groupId}: assigned ${list.length > 0 ? list.join(' ') : 'no partitions'}`);
+    });
     await this.source.start((batch) => processor.processBatch(batch));
     const days = o.inboxRetentionDays ?? 7;
     if (days > 0) {
