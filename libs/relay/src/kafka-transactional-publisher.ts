@@ -142,8 +142,9 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     }
     await this.ensureCheckpointTopic();
     if (this.options.transactions === false) {
-      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: IN_CLIENT_RETRY });
-      await this.producer.connect();
+      const idempotentProducer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: IN_CLIENT_RETRY });
+      this.producer = idempotentProducer;
+      await this.beforePublishing('connect the producer (InitProducerId)', () => idempotentProducer.connect());
       return;
     }
     this.producer = this.kafka.producer({
@@ -155,7 +156,9 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       retry: IN_CLIENT_RETRY,
     });
     try {
-      await this.producer.connect();
+      const transactional = this.producer;
+      // kafkajs' connect() already sends an (idempotent, non-transactional) InitProducerId, to the broker it takes for the controller.
+      await this.beforePublishing('connect the producer (InitProducerId)', () => transactional.connect());
       // kafkajs claims the transactional id lazily, at the first transaction(). Claim it now,
       // before the checkpoint is read: InitProducerId bumps the epoch (fencing any older producer
       // with our id) and makes the coordinator finish that producer's open transaction, so the
@@ -174,16 +177,19 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
 
   private async ensureCheckpointTopic(): Promise<void> {
     const admin = this.requireAdmin();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: this.options.checkpointTopic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-    });
+    await this.beforePublishing('create the checkpoint topic', () =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: this.options.checkpointTopic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      }),
+    );
     await this.learnPartitions([this.options.checkpointTopic]);
   }
 
   /** Reads and remembers the partition count of each topic (for our own partitioning, see partitionLanes). */
   private async learnPartitions(topics: string[]): Promise<void> {
-    const metadata = await this.requireAdmin().fetchTopicMetadata({ topics });
+    const admin = this.requireAdmin();
+    const metadata = await this.beforePublishing(`read the metadata of ${topics.join(', ')}`, () => admin.fetchTopicMetadata({ topics }));
     for (const t of metadata.topics) this.partitions.set(t.name, t.partitions);
   }
 
@@ -213,7 +219,8 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
 
   /** The checkpoint partition's first offset and last stable offset (kafkajs' admin lists offsets read_committed: `high` is the LSO). */
   private async checkpointOffsets(): Promise<{ logStartOffset: bigint; lastStableOffset: bigint }> {
-    const [p] = await this.requireAdmin().fetchTopicOffsets(this.options.checkpointTopic);
+    const admin = this.requireAdmin();
+    const [p] = await this.beforePublishing('read the checkpoint partition offsets', () => admin.fetchTopicOffsets(this.options.checkpointTopic));
     return { logStartOffset: BigInt(p?.low ?? '0'), lastStableOffset: BigInt(p?.high ?? '0') };
   }
 
@@ -273,10 +280,13 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
   async ensureTopics(topics: Iterable<string>): Promise<void> {
     const missing = [...new Set(topics)].filter((t) => !this.partitions.has(t));
     if (missing.length === 0) return;
-    await this.requireAdmin().createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: this.options.topicPartitions })),
-    });
+    const admin = this.requireAdmin();
+    await this.beforePublishing(`create topics ${missing.join(', ')}`, () =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: this.options.topicPartitions })),
+      }),
+    );
     // An existing topic keeps its own partition count; a change of it is seen by the next session.
     await this.learnPartitions(missing);
   }
@@ -379,6 +389,20 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       cancelled,
       shortLivedReasons: SHORT_LIVED,
     });
+  }
+
+  /**
+   * A call a session makes before publishing (producer connect, topic creation, metadata, the
+   * checkpoint's offsets), retried within the budget. kafkajs sends each of these to one broker
+   * it picks (the "controller", which KRaft names at random among the brokers not yet fenced; a
+   * random broker for metadata; the partition's leader) and fails at once with
+   * KafkaJSConnectionError when that broker is dead but not yet fenced (the ~9 s of
+   * broker.session.timeout.ms after a kill -9). Seen on the 3-node cluster: a relay starting then
+   * failed session after session, backing off up to 10 s, for a broker it did not need. All of
+   * these calls are safe to repeat.
+   */
+  private beforePublishing<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    return this.retried(operation, Date.now() + this.retryBudgetMs, call);
   }
 
   private get retryBudgetMs(): number {
