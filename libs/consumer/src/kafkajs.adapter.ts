@@ -33,6 +33,8 @@ export class KafkajsRecordSource implements RecordSource {
    * are only logged by kafkajs: the member goes on applying until the group says otherwise.
    */
   private rejoin: unknown;
+  /** When the last heartbeat failed (0: it did not). */
+  private heartbeatFailedAt = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -83,9 +85,15 @@ export class KafkajsRecordSource implements RecordSource {
           })),
           isActive: () => !this.stopping && !sought && this.rejoin === undefined && isRunning() && !isStale(),
           heartbeat: async () => {
+            // kafkajs spaces heartbeats by the interval only after a successful one; after a
+            // failure every call sends another, i.e. one per record while the coordinator's
+            // broker is down (936 refused connections in 10 s from one member, each logged).
+            if (Date.now() - this.heartbeatFailedAt < o.heartbeatIntervalMs) return;
             try {
               await heartbeat();
+              this.heartbeatFailedAt = 0;
             } catch (error) {
+              this.heartbeatFailedAt = Date.now();
               if (REJOIN_ERRORS.has((error as { type?: string }).type ?? '')) this.rejoin ??= error;
               throw error;
             }

@@ -74,6 +74,25 @@ describe('KafkajsRecordSource and a failed heartbeat', () => {
   });
 });
 
+describe('KafkajsRecordSource and an unreachable coordinator', () => {
+  it('goes on applying, and tries the heartbeat again only after the heartbeat interval', async () => {
+    const fake = fakeConsumerKafka();
+    const source = new KafkajsRecordSource(fake.kafka, options);
+    const applied: string[] = [];
+    await source.start(async (b: PartitionBatch) => {
+      for (const r of b.records) {
+        if (!b.isActive()) break;
+        applied.push(`${r.partition}@${r.offset}`);
+        await b.heartbeat().catch(() => undefined);
+      }
+    });
+    const refused = vi.fn(async () => Promise.reject(Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' })));
+    await expect(fake.batch(0, refused)).resolves.toBeUndefined();
+    expect(applied).toEqual(['0@0', '0@1', '0@2']);
+    expect(refused).toHaveBeenCalledOnce(); // not once per record
+  });
+});
+
 describe('KafkajsDeadLetterSink', () => {
   it('sends one record per call, and replaces its producer after a failed send', async () => {
     const producers: Array<{ send: ReturnType<typeof vi.fn>; disconnect: ReturnType<typeof vi.fn> }> = [];
