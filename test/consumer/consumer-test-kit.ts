@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
 import { testKafka, uniqueName, type TestDatabase } from '@lockstep/testing';
 import { deadLettersTableDdl, parkedKeysTableDdl } from '@lockstep/consumer';
@@ -90,9 +90,10 @@ export async function applyConsumerFixtureSchema(db: TestDatabase): Promise<void
 }
 
 /** Publishes wire records the way the relay does: in Kafka transactions (so read_committed
- * consumers also meet transaction markers), `chunk` records per transaction. */
-export async function produceWire(topic: string, records: WireRecord[], chunk = 200): Promise<void> {
-  const producer: Producer = testKafka('ctest-producer').producer({
+ * consumers also meet transaction markers), `chunk` records per transaction; to the test
+ * broker, or to `kafka` (e.g. the 3-node cluster's client). */
+export async function produceWire(topic: string, records: WireRecord[], chunk = 200, kafka: Kafka = testKafka('ctest-producer')): Promise<void> {
+  const producer: Producer = kafka.producer({
     transactionalId: uniqueName('ctest-tx'),
     idempotent: true,
     maxInFlightRequests: 1,
