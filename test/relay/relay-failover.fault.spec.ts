@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaBrokersFromEnv } from '@lockstep/core';
 import {
   checkExactlyOnceInOrder,
   createRelayTestDatabase,
@@ -10,24 +11,26 @@ import {
   mirroredEventsPublished,
   readAllCommitted,
   spawnRelayProcess,
+  testCluster,
   uniqueName,
   waitFor,
   type RelayProcess,
   type RelayTestUser,
   type TestDatabase,
 } from '@lockstep/testing';
+import { waitForHealthyCluster } from './fixtures/cluster-nodes.js';
 import { startLoadWriter } from './fixtures/outbox-load-writer.js';
 
-async function expectAllExactlyOnce(topics: string[], committed: Set<string>, rolledBack: Set<string>): Promise<void> {
+async function expectAllExactlyOnce(brokers: string[], topics: string[], committed: Set<string>, rolledBack: Set<string>): Promise<void> {
   await waitFor(
     `all ${committed.size} committed events in Kafka`,
     async () => {
-      const r = await readAllCommitted(topics).catch(() => []);
+      const r = await readAllCommitted(topics, { brokers: brokers.join(',') }).catch(() => []);
       return r.length >= committed.size ? r : undefined;
     },
     { timeoutMs: 120_000, intervalMs: 1_000 },
   );
-  const final = await readAllCommitted(topics);
+  const final = await readAllCommitted(topics, { brokers: brokers.join(',') });
   const check = checkExactlyOnceInOrder(final, committed);
   expect(check.missing).toEqual([]);
   expect(check.duplicates).toEqual([]);
@@ -36,7 +39,14 @@ async function expectAllExactlyOnce(topics: string[], committed: Set<string>, ro
   expect(final.filter((r) => rolledBack.has(r.headers['lockstep-id'] ?? ''))).toEqual([]);
 }
 
-describe('relay failover and binlog connection loss', () => {
+const cluster = testCluster();
+/** The same tests on the single test broker and on the 3-node cluster (RF 3, min ISR 2: the production shape). */
+const targets = [
+  { kafka: 'the single broker', brokers: kafkaBrokersFromEnv(), isCluster: false },
+  { kafka: 'the 3-node cluster', brokers: cluster.brokers(), isCluster: true },
+];
+
+describe.each(targets)('relay failover and binlog connection loss on $kafka', ({ brokers, isCluster }) => {
   let db: TestDatabase;
   let relayUser: RelayTestUser;
   const spawned: RelayProcess[] = [];
@@ -48,7 +58,12 @@ describe('relay failover and binlog connection loss', () => {
 
   beforeAll(async () => {
     ({ db, relayUser } = await createRelayTestDatabase('relayfo'));
-  });
+    // A test before may have left a cluster node down.
+    if (isCluster && cluster.isLocal) {
+      await cluster.start();
+      await waitForHealthyCluster(cluster, []);
+    }
+  }, 240_000);
   afterAll(async () => {
     await Promise.all(spawned.map((p) => p.kill9())); // a failed test must not leave relays running
     await dropRelayTestDatabase({ db, relayUser });
@@ -59,6 +74,7 @@ describe('relay failover and binlog connection loss', () => {
     try {
       return {
         LOCKSTEP_MYSQL_URL: relayUser.url,
+        LOCKSTEP_KAFKA_BROKERS: brokers.join(','),
         LOCKSTEP_RELAY_NAME: prefix,
         LOCKSTEP_TOPIC_PREFIX: prefix,
         LOCKSTEP_RELAY_INITIAL_GTID: await gtidBinlogPos(admin),
@@ -95,7 +111,7 @@ describe('relay failover and binlog connection loss', () => {
       await writer.stop();
     }
     try {
-      await expectAllExactlyOnce([`${prefix}.acct`], writer.committed, writer.rolledBack);
+      await expectAllExactlyOnce(brokers, [`${prefix}.acct`], writer.committed, writer.rolledBack);
     } finally {
       await a.kill9();
       expect(await b!.terminate()).toBe(0);
@@ -137,7 +153,7 @@ describe('relay failover and binlog connection loss', () => {
     }
     try {
       expect(killed).toBe(5);
-      await expectAllExactlyOnce([`${prefix}.acct`], writer.committed, writer.rolledBack);
+      await expectAllExactlyOnce(brokers, [`${prefix}.acct`], writer.committed, writer.rolledBack);
       expect(relay.output()).toMatch(/binlog stream failed/);
     } finally {
       expect(await relay.terminate()).toBe(0);
