@@ -97,6 +97,9 @@ export async function produceWire(topic: string, records: WireRecord[], chunk = 
     transactionalId: uniqueName('ctest-tx'),
     idempotent: true,
     maxInFlightRequests: 1,
+    // On a cluster the transaction coordinator answers CONCURRENT_TRANSACTIONS for a while after
+    // each commit, and a lost broker takes seconds to move: kafkajs' 5 quick retries are not enough.
+    retry: { retries: 12, initialRetryTime: 100, maxRetryTime: 3_000 },
   });
   await producer.connect();
   try {
