@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { formatMysqlUrl, kafkaBrokersFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
 import { currentGtidPosition, relayUserGrantsSql } from '@lockstep/relay';
-import { createTopics, waitFor } from '@lockstep/testing';
+import { createTopics, testKafka, waitFor } from '@lockstep/testing';
 import { checkConsistency, problems, type ConsistencyReport } from './demo-consistency.js';
 import { isHealthy } from './demo-http.js';
 import { DemoProcess } from './demo-process.js';
@@ -67,7 +67,11 @@ async function main(): Promise<number> {
   console.log(`Lockstep demo ${runId}: ${orderCount} orders, chaos ${chaos ? 'on (kill -9 relay and consumer)' : 'off'}`);
   console.log(`  MySQL ${demoDb.host}:${demoDb.port}/${demoDb.database}, Kafka ${kafkaBrokersFromEnv().join(',')}, topics ${prefix}.*`);
   const { initialGtid, relayUrl } = await prepareDatabase();
-  await createTopics([`${prefix}.order`, `${prefix}.customer`], { partitions: 3 });
+  // Three copies on a cluster (LOCKSTEP_KAFKA_BROKERS naming one of its brokers is enough),
+  // one on a single broker.
+  const replicationFactor = Math.min(3, await kafkaBrokerCount());
+  await createTopics([`${prefix}.order`, `${prefix}.customer`], { partitions: 3, replicationFactor });
+  console.log(`  topics: 3 partitions, replication factor ${replicationFactor}`);
 
   const common = {
     LOCKSTEP_MYSQL_URL: formatMysqlUrl(demoDb),
@@ -144,6 +148,16 @@ async function main(): Promise<number> {
     progress.stop();
     await stopAll();
     await db.end();
+  }
+}
+
+async function kafkaBrokerCount(): Promise<number> {
+  const kafkaAdmin = testKafka('lockstep-demo').admin();
+  await kafkaAdmin.connect();
+  try {
+    return (await kafkaAdmin.describeCluster()).brokers.length;
+  } finally {
+    await kafkaAdmin.disconnect();
   }
 }
 
