@@ -17,7 +17,7 @@ import {
   type RelayTestUser,
   type TestDatabase,
 } from '@lockstep/testing';
-import { nodesOf, stopNodeGracefully, waitForHealthyCluster } from './fixtures/cluster-nodes.js';
+import { nodesOf, stopNodeGracefully, waitForHealthyCluster, waitUntilFenced } from './fixtures/cluster-nodes.js';
 import { startLoadWriter, type LoadWriter } from './fixtures/outbox-load-writer.js';
 import { PublishProgress, type ProgressSample } from './fixtures/publish-progress.js';
 import { SupervisedRelay } from './fixtures/supervised-relay.js';
@@ -49,6 +49,16 @@ const BROKER_SESSION_TIMEOUT_MS = 9_000;
 const FREEZE_MS = Math.max(BROKER_SESSION_TIMEOUT_MS, TRANSACTION_TIMEOUT_MS) + 2_000;
 /** A fault lands in flight when events were waiting and the relay had published within this. */
 const IN_FLIGHT_RECENT_MS = 2_000;
+/**
+ * A killed transaction coordinator is brought back only once Kafka has fenced it (its broker
+ * session expired, a new coordinator elected), as an operator or systemd with a RestartSec above
+ * broker.session.timeout.ms would: brought back sooner it takes its coordinator role back in the
+ * same leader epoch, and Kafka 4.4.0 then committed a transaction on some partitions that the
+ * next coordinator aborted on the others (duplicates, or loss, whatever the client does; seen
+ * once in ~40 coordinator kills; docs/relay.md). 1 restarts it at once, to look for that again.
+ * Other nodes always come back at once (a partition leader has no such role).
+ */
+const RESTART_AT_ONCE = process.env.LOCKSTEP_CLUSTER_FAULT_RESTART_AT_ONCE === '1';
 const MIN_IN_FLIGHT_SHARE = 0.8;
 const RESUMING = /resuming from the last committed checkpoint/;
 /** A session that was publishing ended (each is followed by a RESUMING line). */
@@ -90,7 +100,7 @@ interface Fault {
   at: number;
   inFlight: boolean;
   evidence: ProgressSample;
-  /** Kafka nodes not running at the moment of the fault (the one just killed excluded). */
+  /** Other Kafka nodes not serving at the fault (the one it hits not counted). */
   brokersDown: number;
   detail: string;
 }
@@ -166,7 +176,8 @@ describe('relay on a 3-node Kafka cluster: coordinator and leader kill -9, rolli
 
       const faults: Fault[] = [];
       const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-      const down = (): number => nodesOf(cluster).filter((n) => cluster.pidOf(n) === undefined).length;
+      // Not serving: no process, or one that does not answer metadata yet (a restarted node waits out its old session first).
+      const notServing = async (): Promise<number> => (await Promise.all(nodesOf(cluster).map((n) => cluster.isUp(n)))).filter((up) => !up).length;
 
       /** Waits (bounded) for the relay to publish with events waiting, then a random moment: the fault's moment. */
       const inFlightMoment = async (timeoutMs: number): Promise<void> => {
@@ -180,17 +191,18 @@ describe('relay on a 3-node Kafka cluster: coordinator and leader kill -9, rolli
       };
       /** Samples the evidence, runs the fault at once, records and logs it. */
       const inject = async (kind: FaultKind, node: number | null, detail: string, fault: () => Promise<unknown>): Promise<void> => {
-        const brokersDown = down();
         const evidence = await p.sample();
         p.label = kind;
         const at = Date.now();
         await fault();
+        // Counted after the fault, so asking the nodes (a frozen one takes seconds) does not delay it.
+        const brokersDown = (await notServing()) - (node === null ? 0 : 1);
         const f: Fault = { n: faults.length + 1, kind, node, at, inFlight: evidence.unpublished > 0 && evidence.sinceAdvanceMs <= IN_FLIGHT_RECENT_MS, evidence, brokersDown, detail };
         faults.push(f);
         console.log(
           `fault ${f.n} ${kind}${node === null ? '' : ` node ${node}`}: ${f.inFlight ? 'IN FLIGHT' : 'NOT in flight'} ` +
             `(committed ${evidence.committed}, published ${evidence.published}, unpublished ${evidence.unpublished}, last publish ${evidence.sinceAdvanceMs} ms before; ` +
-            `${brokersDown} broker(s) down)${detail ? `; ${detail}` : ''} [+${((at - startedAt) / 1000).toFixed(1)} s]`,
+            `${brokersDown} broker(s) not serving)${detail ? `; ${detail}` : ''} [+${((at - startedAt) / 1000).toFixed(1)} s]`,
         );
       };
       const coordinator = (): Promise<number> =>
@@ -228,6 +240,7 @@ describe('relay on a 3-node Kafka cluster: coordinator and leader kill -9, rolli
               const target = step.kind === 'coordinator kill -9' ? { node: await coordinator(), detail: '' } : await leaderNotCoordinator();
               await inject(step.kind, target.node, target.detail, () => cluster.kill(target.node, 'SIGKILL'));
               const restartStarted = Date.now();
+              if (step.kind === 'coordinator kill -9' && !RESTART_AT_ONCE) await r.guard(waitUntilFenced(cluster, target.node));
               const restarting = cluster.start().then(() => console.log(`  node ${target.node} serving again ${((Date.now() - restartStarted) / 1000).toFixed(1)} s after the kill`));
               restarting.catch(() => undefined); // awaited below
               if (step.relayKillWhileNodeDown) {
@@ -351,6 +364,11 @@ describe('relay on a 3-node Kafka cluster: coordinator and leader kill -9, rolli
       expect(summary.brokerKills).toBeGreaterThanOrEqual(10 * ROUNDS);
       expect(notInFlight, `${notInFlight} of ${faults.length} faults did not land while events were in flight`).toBeLessThanOrEqual(Math.floor(faults.length * (1 - MIN_IN_FLIGHT_SHARE)));
       expect(await r.terminate()).toBe(0);
+      // Passed: drop this run's topics, or the cluster grows by 7 partitions a run, each one more for
+      // a node to recover after a kill -9 (restarts already take ~15 s). A failed run keeps them as evidence.
+      const cleanup = cluster.kafka().admin();
+      await cleanup.connect();
+      await cleanup.deleteTopics({ topics: [...eventTopics, checkpointTopic] }).finally(() => cleanup.disconnect());
     },
   );
 });
