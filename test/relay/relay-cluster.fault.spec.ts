@@ -39,7 +39,7 @@ const ROUNDS = Number(process.env.LOCKSTEP_CLUSTER_FAULT_ROUNDS ?? 1);
  * __transaction_state writes included) until the controller fences the broker
  * (broker.session.timeout.ms, 9 s; up to ~15 s seen on this loaded machine), so the budget must
  * outlast that for the relay to ride out a lost partition leader inside its transaction. With
- * 20 s (a 10 s budget) 2 of 5 leader kills ended the relay's session (none of 65 with 30 s); override to see it
+ * 20 s (a 10 s budget) 2 of 5 leader kills ended the relay's session (none of 75 with 30 s); override to see it
  * (LOCKSTEP_CLUSTER_FAULT_TRANSACTION_TIMEOUT_MS).
  */
 const TRANSACTION_TIMEOUT_MS = Number(process.env.LOCKSTEP_CLUSTER_FAULT_TRANSACTION_TIMEOUT_MS ?? 30_000);
