@@ -209,9 +209,9 @@ describe.each(adapters)('publisher conformance on a three-broker cluster: $name'
       const reasons = [...new Set(waits.map((w) => w.reason))];
       console.log(`conformance faults ${adapter.name}: ${JSON.stringify(faults)}; wait reasons ${reasons.join(', ')}; longest wait ${Math.max(0, ...waits.map((w) => w.waitedMs))} ms; ${report.sent} sent, ${report.read} read, ${report.duplicates} duplicates, ${report.missing} missing`);
       expect(faults.map((f) => f.inFlight)).toEqual([true, true]);
-      // The lost partition leader is waited out inside the transactions that need it (the one in
-      // flight may have sent that partition's records before the kill), not by a new session.
-      expect(faults[0]!.brokerLossWaits).toBeGreaterThan(0);
+      // The lost partition leader costs no new session. (How often the publisher had to wait for
+      // it varies: 1 wait on one run, 0 on two clean-clone runs where Kafka moved the partitions
+      // before a request met the dead broker; brokerLossWaits is logged above, not asserted.)
       expect(faults[0]!.sessionRestarts).toBe(0);
       expect({ duplicates: report.duplicates, missing: report.missing, unexpected: report.unexpected, outOfOrder: report.outOfOrder }).toEqual({ duplicates: 0, missing: 0, unexpected: 0, outOfOrder: 0 });
       expect(report.read).toBe(48_000);
