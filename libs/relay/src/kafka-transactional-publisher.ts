@@ -353,6 +353,8 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     deadline: number,
   ): Promise<void> {
     let failed = false;
+    // The lane that failed first holds the cause; the others were only cancelled by it.
+    let cause: unknown;
     const results = await Promise.allSettled(
       lanes.map(async (lane) => {
         try {
@@ -361,13 +363,13 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
             await this.retried(`produce ${lane.topic}/${lane.partition}`, deadline, () => send({ topic: lane.topic, acks: -1, messages }), () => failed);
           }
         } catch (error) {
+          if (!failed) cause = error;
           failed = true;
           throw error;
         }
       }),
     );
-    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected) throw rejected.reason;
+    if (results.some((r) => r.status === 'rejected')) throw cause;
   }
 
   async close(): Promise<void> {
