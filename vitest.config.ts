@@ -1,11 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 // Vitest + SWC: esbuild (Vite's default) cannot emit decorator metadata, which Nest's
 // dependency injection and class-validator need; SWC can, and it handles the ESM-only
 // dependencies (NestJS 12, @vlasky/zongji) natively.
-const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
   plugins: [
@@ -19,16 +17,10 @@ export default defineConfig({
       },
     }),
   ],
-  resolve: {
-    alias: {
-      '@lockstep/outbox': lib('outbox'),
-      '@lockstep/relay': lib('relay'),
-      '@lockstep/consumer': lib('consumer'),
-      '@lockstep/core': lib('core'),
-      '@lockstep/testing': lib('testing'),
-      '@lockstep/order-contracts': lib('order-contracts'),
-    },
-  },
+  // @lockstep/* are npm workspaces: their "lockstep-source" export condition points at src/, so
+  // tests run the sources (no build needed) while apps and users get dist/.
+  resolve: { conditions: ['lockstep-source', 'module', 'node', 'development|production'] },
+  ssr: { resolve: { conditions: ['lockstep-source', 'module', 'node', 'development|production'] } },
   test: {
     // Integration tests share one MariaDB and one broker: run files one at a time, and
     // give real servers real time. Every wait inside a test has its own deadline.

@@ -4,8 +4,8 @@
  * (`mode: 'batch'`). Catch-up of a backlog on a 3-partition topic, real MariaDB and Kafka.
  * Rounds alternate the modes so drift hits both; every round checks the read model is exact.
  *
- *   node --import @swc-node/register/esm-register bench/consumer-throughput.bench.ts           (~2 min)
- *   node --import @swc-node/register/esm-register bench/consumer-throughput.bench.ts --quick   (~30 s)
+ *   node --conditions=lockstep-source --import @swc-node/register/esm-register bench/consumer-throughput.bench.ts           (~2 min)
+ *   node --conditions=lockstep-source --import @swc-node/register/esm-register bench/consumer-throughput.bench.ts --quick   (~30 s)
  *
  * Writes a markdown table to stdout and to bench/results/consumer.md.
  */

@@ -4,8 +4,8 @@
  * Lockstep recording one event in the same transaction, on the real private MariaDB.
  * Rounds alternate baseline/with so drift (other load on the machine, InnoDB warm-up) hits both.
  *
- *   node --import @swc-node/register/esm-register bench/outbox-write.bench.ts           (~45 s)
- *   node --import @swc-node/register/esm-register bench/outbox-write.bench.ts --quick   (a few s)
+ *   node --conditions=lockstep-source --import @swc-node/register/esm-register bench/outbox-write.bench.ts           (~45 s)
+ *   node --conditions=lockstep-source --import @swc-node/register/esm-register bench/outbox-write.bench.ts --quick   (a few s)
  *
  * Writes a markdown table to stdout and to bench/results/outbox-write.md.
  */
@@ -15,7 +15,8 @@ import { cpus } from 'node:os';
 import { IsInt, IsString, Min } from 'class-validator';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { applyLockstepSchema, createTestDatabase } from '@lockstep/testing';
-import { OutboxEvent, OutboxSubscriber, OutboxWriter, RecordsEvents } from '@lockstep/outbox';
+import { OutboxEvent } from '@lockstep/core';
+import { OutboxSubscriber, OutboxWriter, RecordsEvents } from '@lockstep/outbox';
 
 @OutboxEvent({ type: 'bench.order.placed', aggregate: 'bench-order', aggregateId: 'orderId' })
 class OrderPlaced {

@@ -2,7 +2,7 @@
  * Relay benchmark: catch-up throughput and live commit -> read_committed latency, next to the
  * raw limits measured in the same run (zongji decode alone, kafkajs transactional produce alone).
  *
- *   node --import @swc-node/register/esm-register bench/relay-throughput.bench.ts [--quick] [--events N]
+ *   node --conditions=lockstep-source --import @swc-node/register/esm-register bench/relay-throughput.bench.ts [--quick] [--events N]
  *
  * Writes a Markdown table to stdout and bench/results/relay.md. Uses the servers of
  * LOCKSTEP_MYSQL_URL / LOCKSTEP_KAFKA_BROKERS (scripts/infra/lockstep-infra.sh up).
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     // 3. Raw produce: the transactional publisher alone, 5000-event transactions.
     const prefix = uniqueName('bench');
     const publisher = new KafkaTransactionalPublisher({
-      connection: kafkaConnectionFromEnv(),
+      connection: kafkaConnectionFromEnv(process.env),
       relayName: `${prefix}-raw`,
       transactionalId: `lockstep-bench-${prefix}`,
       checkpointTopic: `${prefix}.raw-checkpoints`,
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     await publisher.close();
 
     // 4. The relay catching up on the backlog.
-    const relay = new Relay({ name: `${prefix}-relay`, mysql: user.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: { gtidSet: startGtid }, logger: silent });
+    const relay = new Relay({ name: `${prefix}-relay`, mysql: user.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: startGtid }, logger: silent });
     let published = 0;
     let batches = 0;
     const commitMs: number[] = [];

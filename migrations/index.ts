@@ -1,7 +1,9 @@
-import { CreateOutbox1764000000000 } from './1764000000000-create-outbox.js';
-import { CreateInbox1764000000001 } from './1764000000001-create-inbox.js';
-import { CreateRelayCheckpoint1764000000002 } from './1764000000002-create-relay-checkpoint.js';
-import { CreateConsumerParking1764000000003 } from './1764000000003-create-consumer-parking.js';
+import { consumerMigrations } from '@lockstep/consumer';
+import { outboxMigrations } from '@lockstep/outbox';
+import { relayMigrations } from '@lockstep/relay';
 
-/** Every Lockstep migration, in order. Add them to your DataSource's `migrations`. */
-export const lockstepMigrations = [CreateOutbox1764000000000, CreateInbox1764000000001, CreateRelayCheckpoint1764000000002, CreateConsumerParking1764000000003];
+/**
+ * The demo database's migrations: every Lockstep table (they ship inside the packages that own
+ * them). TypeORM orders migrations by their timestamp, so the order here does not matter.
+ */
+export const demoMigrations = [...outboxMigrations, ...consumerMigrations, ...relayMigrations];

@@ -8,4 +8,5 @@ if [[ ! -d node_modules ]] || ! npm ls --depth=0 >/dev/null 2>&1; then
   npm ci --no-audit --no-fund
 fi
 bash scripts/infra/lockstep-infra.sh up
-exec node --import @swc-node/register/esm-register scripts/demo/run-demo.ts "$@"
+npm run build --silent
+exec node dist/scripts/demo/run-demo.js "$@"

@@ -19,5 +19,7 @@ fi
 
 echo "== type-check"
 npx tsc -p tsconfig.json --noEmit
+echo "== build (the packages, the CLI and the demo run as built JavaScript)"
+npm run build --silent
 echo "== tests"
 KAFKAJS_NO_PARTITIONER_WARNING=1 npx vitest run "$@"

@@ -56,7 +56,7 @@ export async function kafkaTxProduceRate(topic: string, records: number, size: n
   await createTopics([topic], { partitions });
   const kafka = new Kafka({
     clientId: 'bench-limit',
-    brokers: kafkaBrokersFromEnv(),
+    brokers: kafkaBrokersFromEnv(process.env),
     logLevel: logLevel.NOTHING,
     retry: { initialRetryTime: KAFKA_LIMIT_RETRY_MS, retries: 20 },
   });
@@ -102,7 +102,7 @@ export async function kafkaSmallTxLatency(topic: string, size: number, seconds: 
   const value = makePayload('00000000-0000-7000-8000-000000000000', 0, 0, size);
   const out: SmallTxLatency[] = [];
   for (const initialRetryTime of retryTimes) {
-    const kafka = new Kafka({ clientId: 'bench-small-tx', brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING, retry: { initialRetryTime, maxRetryTime: 2000, retries: 6 } });
+    const kafka = new Kafka({ clientId: 'bench-small-tx', brokers: kafkaBrokersFromEnv(process.env), logLevel: logLevel.NOTHING, retry: { initialRetryTime, maxRetryTime: 2000, retries: 6 } });
     const producer = kafka.producer({ transactionalId: `bench-small-tx-${topic}-${initialRetryTime}`, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const times: number[] = [];

@@ -61,7 +61,7 @@ export async function ensureDebeziumJars(): Promise<string> {
 /** Connect worker settings (standalone, file offsets). */
 function workerProperties(workDir: string, restPort: number): string {
   return [
-    `bootstrap.servers=${kafkaBrokersFromEnv().join(',')}`,
+    `bootstrap.servers=${kafkaBrokersFromEnv(process.env).join(',')}`,
     'key.converter=org.apache.kafka.connect.storage.StringConverter',
     // Payload bytes verbatim: the EventRouter's value is the LONGBLOB column as bytes.
     'value.converter=org.apache.kafka.connect.converters.ByteArrayConverter',

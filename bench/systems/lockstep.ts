@@ -5,7 +5,8 @@ import { connectionOptions } from '../lib/data.js';
 import { spawnLogged } from '../lib/proc.js';
 import type { RunConfig, SystemAdapter } from './types.js';
 
-const MAIN = 'apps/relay/src/main.ts';
+/** The built relay (`npm run build`): what `npx lockstep relay` runs. */
+const MAIN = 'libs/cli/dist/main.js';
 let httpPort = 19_500;
 const portByRun = new Map<string, number>();
 
@@ -82,14 +83,14 @@ export const lockstepAdapter: SystemAdapter = {
   async start(config) {
     return spawnLogged(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', MAIN],
+      [MAIN, 'relay'],
       relayEnv(config, {}),
       `${config.workDir}/relay.log`,
     );
   },
   describe() {
     return {
-      process: `node --import @swc-node/register/esm-register ${MAIN}`,
+      process: `node ${MAIN} relay`,
       settings: `relay defaults (LOCKSTEP_RELAY_MAX_BATCH_EVENTS etc. unset), LOCKSTEP_TOPIC_PARTITIONS=${TOPIC_PARTITIONS}, start at LOCKSTEP_RELAY_INITIAL_GTID`,
     };
   },
@@ -103,7 +104,7 @@ export const lockstepNoTxAdapter: SystemAdapter = {
   async available() {
     const missing = relayMissing();
     if (missing) return missing;
-    const envFile = 'apps/relay/src/relay-env.ts';
+    const envFile = 'libs/cli/src/commands/relay-env.ts';
     const src = existsSync(envFile) ? readFileSync(envFile, 'utf8') : '';
     if (!src.includes('LOCKSTEP_RELAY_TRANSACTIONS')) {
       return 'the relay has no switch for Kafka transactions yet (expected env LOCKSTEP_RELAY_TRANSACTIONS=off)';
@@ -117,7 +118,7 @@ export const lockstepNoTxAdapter: SystemAdapter = {
   async start(config) {
     return spawnLogged(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', MAIN],
+      [MAIN, 'relay'],
       relayEnv(config, { LOCKSTEP_RELAY_TRANSACTIONS: 'off' }),
       `${config.workDir}/relay.log`,
     );

@@ -43,7 +43,7 @@ process.on('SIGTERM', () => {
 
 async function main(): Promise<void> {
   const conn = await mysql.createConnection({ ...parseMysqlUrl(url), dateStrings: true });
-  const kafka = new Kafka({ clientId: 'polling-relay', brokers: kafkaBrokersFromEnv(), logLevel: logLevel.ERROR });
+  const kafka = new Kafka({ clientId: 'polling-relay', brokers: kafkaBrokersFromEnv(process.env), logLevel: logLevel.ERROR });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const select = `SELECT id, aggregate_type, aggregate_id, event_type, payload, headers, created_at FROM \`${table}\`

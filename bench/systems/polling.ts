@@ -38,7 +38,7 @@ export const pollingAdapter: SystemAdapter = {
   async start(config) {
     return spawnLogged(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', 'bench/systems/polling-relay.ts'],
+      ['--conditions=lockstep-source', '--import', '@swc-node/register/esm-register', 'bench/systems/polling-relay.ts'],
       {
         ...process.env,
         POLLING_MYSQL_URL: formatMysqlUrl(config.db),

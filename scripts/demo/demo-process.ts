@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 
 /**
- * One service of the demo as a separate OS process (node + SWC loader, like production
- * would run the compiled app). Output goes to a log file; `kill9()` is a real SIGKILL.
+ * One service of the demo as a separate OS process running built JavaScript (`npm run build`),
+ * as production would. Output goes to a log file; `kill9()` is a real SIGKILL.
  */
 export class DemoProcess {
   private child?: ChildProcess;
@@ -13,13 +13,14 @@ export class DemoProcess {
   constructor(
     readonly name: string,
     private readonly entry: string,
+    private readonly args: readonly string[],
     private readonly env: NodeJS.ProcessEnv,
     private readonly logFile: string,
   ) {}
 
   start(): void {
     const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', this.entry], {
+    const child = spawn(process.execPath, [this.entry, ...this.args], {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', log, log],
     });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
-import { lockstepMigrations } from '../../migrations/index.js';
+import { demoMigrations } from '../../migrations/index.js';
 import { ORDERS_TABLE_DDL } from '../../apps/orders/src/orders-schema.js';
 import { READ_MODEL_DDL } from '../../apps/order-view/src/read-model-schema.js';
 
@@ -10,10 +10,10 @@ import { READ_MODEL_DDL } from '../../apps/order-view/src/read-model-schema.js';
  * (outbox, inbox, offsets, relay checkpoint, consumer parking) and the demo's own tables.
  * Idempotent. Used by docker-compose; `npm run demo` does the same on a fresh database.
  */
-export async function prepareDemoDatabase(url = mysqlUrlFromEnv()): Promise<void> {
+export async function prepareDemoDatabase(url = mysqlUrlFromEnv(process.env)): Promise<void> {
   const db = parseMysqlUrl(url);
   const dataSource = new DataSource({
-    type: 'mysql', ...db, username: db.user, migrations: lockstepMigrations, migrationsTableName: 'lockstep_migrations',
+    type: 'mysql', ...db, username: db.user, migrations: demoMigrations, migrationsTableName: 'lockstep_migrations',
   });
   await dataSource.initialize();
   try {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { formatMysqlUrl, kafkaBrokersFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
@@ -19,6 +20,13 @@ import { runWorkload } from './demo-workload.js';
  * the relay and the consumer with SIGKILL in the middle, and ends with a consistency report.
  * Exit code 0 only if nothing is missing, duplicated, out of order, leaked or wrong.
  */
+/** A built entry point of this checkout (`npm run build`; scripts/demo.sh builds first and runs from the repository root). */
+function builtEntry(path: string): string {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new Error(`${file} does not exist: run \`npm run build\` first (npm run demo does)`);
+  return file;
+}
+
 const { values: args } = parseArgs({
   options: {
     orders: { type: 'string', default: process.env.LOCKSTEP_DEMO_ORDERS ?? '3000' },
@@ -34,7 +42,7 @@ const chaos = !args['no-chaos'];
 const runId = Date.now().toString(36);
 const prefix = `demo-${runId}`;
 const consumerName = 'order-view';
-const admin = parseMysqlUrl(mysqlUrlFromEnv());
+const admin = parseMysqlUrl(mysqlUrlFromEnv(process.env));
 const demoDb = { ...admin, database: process.env.LOCKSTEP_DEMO_DATABASE ?? 'lockstep_demo' };
 const ports = { orders: 3100, view: 3101, relay: 3102 };
 const logDir = `${process.env.LOCKSTEP_HOME ?? '.lockstep'}/logs`;
@@ -65,7 +73,7 @@ async function prepareDatabase(): Promise<{ initialGtid: string; relayUrl: strin
 
 async function main(): Promise<number> {
   console.log(`Lockstep demo ${runId}: ${orderCount} orders, chaos ${chaos ? 'on (kill -9 relay and consumer)' : 'off'}`);
-  console.log(`  MySQL ${demoDb.host}:${demoDb.port}/${demoDb.database}, Kafka ${kafkaBrokersFromEnv().join(',')}, topics ${prefix}.*`);
+  console.log(`  MySQL ${demoDb.host}:${demoDb.port}/${demoDb.database}, Kafka ${kafkaBrokersFromEnv(process.env).join(',')}, topics ${prefix}.*`);
   const { initialGtid, relayUrl } = await prepareDatabase();
   // Three copies on a cluster (LOCKSTEP_KAFKA_BROKERS naming one of its brokers is enough),
   // one on a single broker.
@@ -75,12 +83,12 @@ async function main(): Promise<number> {
 
   const common = {
     LOCKSTEP_MYSQL_URL: formatMysqlUrl(demoDb),
-    LOCKSTEP_KAFKA_BROKERS: kafkaBrokersFromEnv().join(','),
+    LOCKSTEP_KAFKA_BROKERS: kafkaBrokersFromEnv(process.env).join(','),
     LOCKSTEP_TOPIC_PREFIX: prefix,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
-  const orders = new DemoProcess('orders', 'apps/orders/src/main.ts', { ...common, LOCKSTEP_ORDERS_PORT: String(ports.orders) }, `${logDir}/demo-orders.log`);
-  const relay = new DemoProcess('relay', 'apps/relay/src/main.ts', {
+  const orders = new DemoProcess('orders', builtEntry('dist/apps/orders/src/main.js'), [], { ...common, LOCKSTEP_ORDERS_PORT: String(ports.orders) }, `${logDir}/demo-orders.log`);
+  const relay = new DemoProcess('relay', builtEntry('libs/cli/dist/main.js'), ['relay'], {
     ...common,
     LOCKSTEP_MYSQL_URL: relayUrl,
     LOCKSTEP_RELAY_NAME: prefix,
@@ -89,7 +97,7 @@ async function main(): Promise<number> {
     LOCKSTEP_RELAY_INITIAL_GTID: initialGtid,
     LOCKSTEP_RELAY_HTTP_PORT: String(ports.relay),
   }, `${logDir}/demo-relay.log`);
-  const view = new DemoProcess('order-view', 'apps/order-view/src/main.ts', {
+  const view = new DemoProcess('order-view', builtEntry('dist/apps/order-view/src/main.js'), [], {
     ...common, LOCKSTEP_ORDER_VIEW_PORT: String(ports.view), LOCKSTEP_CONSUMER_GROUP: `${prefix}.order-view`,
   }, `${logDir}/demo-order-view.log`);
   const services = [orders, relay, view];

@@ -2,25 +2,26 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMysqlUrl, uuidv7Bytes } from '@lockstep/core';
-import { applyLockstepSchema, createTestDatabase, readAllCommitted, uniqueName, type TestDatabase } from '@lockstep/testing';
+import { applyLockstepSchema, assertCliBuilt, createTestDatabase, LOCKSTEP_CLI, readAllCommitted, uniqueName, type TestDatabase } from '@lockstep/testing';
 
 const execFileAsync = promisify(execFile);
 
-/** `npm run lockstep -- doctor|status|replay` against the real servers. */
+/** The built `lockstep` CLI (what `npx lockstep` runs) against the real servers. */
 describe('lockstep CLI', () => {
   let db: TestDatabase;
   const cli = async (args: string[], mysqlUrl: string, env: Record<string, string> = {}) => {
     try {
-      const { stdout } = await execFileAsync(process.execPath, ['--import', '@swc-node/register/esm-register', 'scripts/cli/lockstep.ts', ...args], {
+      const { stdout, stderr } = await execFileAsync(process.execPath, [LOCKSTEP_CLI, ...args], {
         env: { ...process.env, LOCKSTEP_MYSQL_URL: mysqlUrl, ...env },
       });
-      return { code: 0, stdout };
+      return { code: 0, stdout, stderr };
     } catch (error: any) {
-      return { code: error.code as number, stdout: String(error.stdout) };
+      return { code: error.code as number, stdout: String(error.stdout), stderr: String(error.stderr) };
     }
   };
 
   beforeAll(async () => {
+    assertCliBuilt();
     db = await createTestDatabase('cli');
     await applyLockstepSchema(db);
   });
@@ -29,6 +30,50 @@ describe('lockstep CLI', () => {
     await c.query("DROP USER IF EXISTS 'lockstep_cli_weak'@'%'");
     await c.end();
     await db.drop();
+  });
+
+  it('every command has --help (exit 0); an unknown command or flag prints the usage and exits 2', async () => {
+    for (const command of ['relay', 'migrate', 'doctor', 'status', 'replay', 'dlq']) {
+      const help = await cli([command, '--help'], db.url);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toContain(`usage: lockstep ${command}`);
+    }
+    const overview = await cli(['--help'], db.url);
+    expect(overview.code).toBe(0);
+    expect(overview.stdout).toMatch(/relay .*\n.*migrate/s);
+    const unknownCommand = await cli(['publish'], db.url);
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toContain('unknown command "publish"');
+    const badFlag = await cli(['status', '--verbose'], db.url);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain("Unknown option '--verbose'");
+    expect(badFlag.stderr).toContain('usage: lockstep status');
+    const badValue = await cli(['migrate', '--only', 'inbox'], db.url);
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toContain('--only takes outbox, consumer, relay');
+  });
+
+  it('migrate creates every Lockstep table in an empty database, then has nothing left to do', async () => {
+    const empty = await createTestDatabase('climig');
+    try {
+      const listed = await cli(['migrate', '--list'], empty.url);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout.match(/^pending /gm)?.length).toBe(4);
+      const first = await cli(['migrate'], empty.url);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('4 migration(s) applied');
+      const c = await empty.admin();
+      const [tables] = (await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY 1', [empty.name])) as any;
+      await c.end();
+      expect((tables as { t: string }[]).map((r) => r.t)).toEqual(
+        expect.arrayContaining(['lockstep_outbox', 'lockstep_inbox', 'lockstep_consumer_offsets', 'lockstep_relay_checkpoint', 'lockstep_consumer_parked', 'lockstep_consumer_dead_letters', 'lockstep_migrations']),
+      );
+      const again = await cli(['migrate'], empty.url);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('Lockstep tables are up to date');
+    } finally {
+      await empty.drop();
+    }
   });
 
   it('doctor passes on a correctly set up server and broker', async () => {

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { register, type Histogram } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
-import { applyLockstepSchema, createTestDatabase, createTopics, readAllCommitted, testKafka, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import { applyLockstepSchema, createTestDatabase, LOCKSTEP_CLI, createTopics, readAllCommitted, testKafka, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
 import { DeadLetterHeader, listDeadLetters } from '@lockstep/consumer';
 import { fixtureSwitches, startTotalsConsumer, type RunningConsumer } from './fixtures/totals.fixture.js';
 import { amountRecord, applyConsumerFixtureSchema, produceWire, readTotals, type AmountEvent, type WireRecord } from './consumer-test-kit.js';
@@ -145,7 +145,7 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     expect(listed).toHaveLength(7);
     const { stdout } = await exec(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', 'libs/consumer/src/cli/dlq.ts', 'redrive', dlq, '--consumer', consumerName, '--reason', 'handler-failed', '--reason', 'parked-behind'],
+      [LOCKSTEP_CLI, 'dlq', 'redrive', dlq, '--consumer', consumerName, '--reason', 'handler-failed', '--reason', 'parked-behind'],
       { cwd: process.cwd() },
     );
     expect(stdout).toContain('re-drove 3 dead letters');
@@ -157,7 +157,7 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     expect(await dbRows(db, "SELECT 1 FROM lockstep_consumer_parked WHERE consumer = ? AND aggregate_key = 'p'", [consumerName])).toEqual([]);
 
     // The cursor moved: a second redrive sends nothing.
-    const again = await exec(process.execPath, ['--import', '@swc-node/register/esm-register', 'libs/consumer/src/cli/dlq.ts', 'redrive', dlq], { cwd: process.cwd() });
+    const again = await exec(process.execPath, [LOCKSTEP_CLI, 'dlq', 'redrive', dlq], { cwd: process.cwd() });
     expect(again.stdout).toContain('re-drove 0 dead letters');
   });
 

@@ -7,7 +7,7 @@ import { defer, timer, mergeMap, tap, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
-import { OutboxEvent } from '@lockstep/outbox';
+import { OutboxEvent } from '@lockstep/core';
 import { LockstepContext, LockstepServer, OnEvent } from '@lockstep/consumer';
 import { applyLockstepSchema, createTestDatabase, createTopics, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
 import { applyConsumerFixtureSchema, produceWire } from './consumer-test-kit.js';

@@ -29,7 +29,7 @@ export function spawnConsumer(env: {
   /** The handler takes this long per event (a slower read model keeps a backlog longer). */
   handlerDelayMs?: number;
 }): ConsumerProcess {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', MAIN], {
+  const child = spawn(process.execPath, ['--conditions=lockstep-source', '--import', '@swc-node/register/esm-register', MAIN], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     env: {
       ...process.env,

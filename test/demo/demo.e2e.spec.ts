@@ -20,7 +20,7 @@ describe('npm run demo (small)', () => {
     await db.drop(); // the demo creates (and owns) its database; we only borrow a unique name
     const child = spawn(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', 'scripts/demo/run-demo.ts', '--orders', String(orders), '--concurrency', '8'],
+      ['dist/scripts/demo/run-demo.js', '--orders', String(orders), '--concurrency', '8'],
       { env: { ...process.env, LOCKSTEP_DEMO_DATABASE: db.name, ...(brokers ? { LOCKSTEP_KAFKA_BROKERS: brokers } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

@@ -94,7 +94,7 @@ describe('Kafka broker (real, KRaft) with kafkajs 2.2.4 and kcat', () => {
 
     // An outside client (kcat, librdkafka) agrees.
     expect((await kcatReadCommitted(topic)).map((r) => r.value)).toEqual(['committed-1', 'committed-2']);
-    const { stdout } = await execFileAsync('kcat', ['-C', '-b', kafkaBrokersFromEnv().join(','), '-t', topic,
+    const { stdout } = await execFileAsync('kcat', ['-C', '-b', kafkaBrokersFromEnv(process.env).join(','), '-t', topic,
       '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_uncommitted', '-f', '%s\n']);
     expect(stdout.trim().split('\n')).toEqual(['committed-1', 'aborted', 'committed-2']);
   });

@@ -26,7 +26,7 @@ const CLUSTER_KILLS = Number(process.env.LOCKSTEP_RELAY_CRASH_CLUSTER_KILLS ?? 6
 const cluster = testCluster();
 /** The same test on the single test broker and on the 3-node cluster (RF 3, min ISR 2: the production shape). */
 const targets = [
-  { kafka: 'the single broker', brokers: kafkaBrokersFromEnv(), kills: KILLS, isCluster: false },
+  { kafka: 'the single broker', brokers: kafkaBrokersFromEnv(process.env), kills: KILLS, isCluster: false },
   { kafka: 'the 3-node cluster', brokers: cluster.brokers(), kills: CLUSTER_KILLS, isCluster: true },
 ];
 

@@ -42,7 +42,7 @@ async function expectAllExactlyOnce(brokers: string[], topics: string[], committ
 const cluster = testCluster();
 /** The same tests on the single test broker and on the 3-node cluster (RF 3, min ISR 2: the production shape). */
 const targets = [
-  { kafka: 'the single broker', brokers: kafkaBrokersFromEnv(), isCluster: false },
+  { kafka: 'the single broker', brokers: kafkaBrokersFromEnv(process.env), isCluster: false },
   { kafka: 'the 3-node cluster', brokers: cluster.brokers(), isCluster: true },
 ];
 

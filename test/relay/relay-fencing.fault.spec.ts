@@ -24,7 +24,7 @@ import { waitForHealthyCluster } from './fixtures/cluster-nodes.js';
 const cluster = testCluster();
 /** The same test on the single test broker and on the 3-node cluster (the coordinator there is one of three brokers). */
 const targets: Array<{ kafka: string; brokers: string[]; client: () => Kafka; isCluster: boolean }> = [
-  { kafka: 'the single broker', brokers: kafkaBrokersFromEnv(), client: () => testKafka(), isCluster: false },
+  { kafka: 'the single broker', brokers: kafkaBrokersFromEnv(process.env), client: () => testKafka(), isCluster: false },
   { kafka: 'the 3-node cluster', brokers: cluster.brokers(), client: () => cluster.kafka(), isCluster: true },
 ];
 

@@ -48,7 +48,7 @@ describe('relay with a frozen binlog connection (heartbeat watchdog)', () => {
     const relay = new Relay({
       name,
       mysql: relayUser.connection, // lock, mirror, preflight: direct
-      kafka: kafkaConnectionFromEnv(),
+      kafka: kafkaConnectionFromEnv(process.env),
       topicPrefix: prefix,
       initialPosition: { gtidSet: start },
       logger: quiet,

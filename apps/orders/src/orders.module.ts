@@ -11,8 +11,8 @@ import { OrdersService } from './orders.service.js';
   imports: [
     TypeOrmModule.forRoot({
       type: 'mysql',
-      url: mysqlUrlFromEnv(),
-      ssl: mysqlSslFromEnv(),
+      url: mysqlUrlFromEnv(process.env),
+      ssl: mysqlSslFromEnv(process.env),
       entities: [Order],
       synchronize: false,
       poolSize: 16,

@@ -16,11 +16,11 @@ export interface MysqlConnectionOptions {
 export const DEFAULT_MYSQL_URL = 'mysql://lockstep:lockstep@127.0.0.1:3307/lockstep';
 export const DEFAULT_KAFKA_BROKERS = '127.0.0.1:9092';
 
-export function mysqlUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+export function mysqlUrlFromEnv(env: NodeJS.ProcessEnv): string {
   return env.LOCKSTEP_MYSQL_URL || DEFAULT_MYSQL_URL;
 }
 
-export function kafkaBrokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+export function kafkaBrokersFromEnv(env: NodeJS.ProcessEnv): string[] {
   return (env.LOCKSTEP_KAFKA_BROKERS || DEFAULT_KAFKA_BROKERS)
     .split(',')
     .map((b) => b.trim())
@@ -57,7 +57,7 @@ export interface KafkaConnectionOptions {
  * LOCKSTEP_KAFKA_SSL=true enables TLS; LOCKSTEP_KAFKA_SASL_MECHANISM (scram-sha-256,
  * scram-sha-512, plain) with LOCKSTEP_KAFKA_SASL_USERNAME / LOCKSTEP_KAFKA_SASL_PASSWORD enables SASL.
  */
-export function kafkaConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaConnectionOptions {
+export function kafkaConnectionFromEnv(env: NodeJS.ProcessEnv): KafkaConnectionOptions {
   const mechanism = env.LOCKSTEP_KAFKA_SASL_MECHANISM?.toLowerCase();
   const options: KafkaConnectionOptions = { brokers: kafkaBrokersFromEnv(env), ssl: env.LOCKSTEP_KAFKA_SSL === 'true' };
   if (mechanism) {
@@ -77,7 +77,7 @@ export function kafkaConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): Ka
  * MySQL TLS from the environment: LOCKSTEP_MYSQL_SSL=true (verify the server certificate),
  * LOCKSTEP_MYSQL_SSL_CA=/path/ca.pem for a private CA. Returns mysql2's `ssl` option.
  */
-export function mysqlSslFromEnv(env: NodeJS.ProcessEnv = process.env): { ca?: string; rejectUnauthorized: boolean } | undefined {
+export function mysqlSslFromEnv(env: NodeJS.ProcessEnv): { ca?: string; rejectUnauthorized: boolean } | undefined {
   if (env.LOCKSTEP_MYSQL_SSL !== 'true') return undefined;
   return { rejectUnauthorized: true, ...(env.LOCKSTEP_MYSQL_SSL_CA ? { ca: readFileSync(env.LOCKSTEP_MYSQL_SSL_CA, 'utf8') } : {}) };
 }

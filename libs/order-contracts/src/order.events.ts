@@ -1,5 +1,5 @@
 import { IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
-import { OutboxEvent } from '@lockstep/outbox';
+import { OutboxEvent } from '@lockstep/core';
 
 /**
  * The demo's event contracts, shared by the producer (apps/orders) and the consumer

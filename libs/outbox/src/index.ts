@@ -1,4 +1,3 @@
-export * from './outbox-event.decorator.js';
 export * from './outbox.errors.js';
 export * from './outbox-context.js';
 export * from './outbox-payload.serializer.js';
@@ -15,3 +14,4 @@ export { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition.js';
 export * from './outbox.service.js';
 export * from './outbox-retention.scheduler.js';
 export * from './outbox.module.js';
+export * from './migrations/index.js';

@@ -1,7 +1,7 @@
 import { DEFAULT_OUTBOX_TABLE, quoteIdent, uuidToString, uuidv7Bytes } from '@lockstep/core';
 import type { QueryRunner } from 'typeorm';
 import { OutboxContext } from './outbox-context.js';
-import { getOutboxEventMetadata } from './outbox-event.decorator.js';
+import { getOutboxEventMetadata } from '@lockstep/core';
 import { validateOutboxEvent } from './outbox-event.validator.js';
 import { buildOutboxHeaders, type OutboxPublishOptions } from './outbox-headers.builder.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, serializeEventPayload } from './outbox-payload.serializer.js';

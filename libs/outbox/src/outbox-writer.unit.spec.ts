@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString } from '@lockstep/core';
 import { OutboxContext } from './outbox-context.js';
-import { OutboxEvent } from './outbox-event.decorator.js';
+import { OutboxEvent } from '@lockstep/core';
 import { OutboxWriter } from './outbox-writer.js';
 import { OutboxEventDefinitionError, OutboxNotInTransactionError, OutboxValidationError } from './outbox.errors.js';
 import { pendingEventsOf, RecordsEvents, RecordsEventsMixin } from './records-events.js';

@@ -1,4 +1,4 @@
-import { getOutboxEventMetadata } from './outbox-event.decorator.js';
+import { getOutboxEventMetadata } from '@lockstep/core';
 import { OutboxEventDefinitionError } from './outbox.errors.js';
 
 /**
@@ -69,8 +69,11 @@ export abstract class RecordsEvents {
 
 type Constructor<T = object> = abstract new (...args: any[]) => T;
 
-/** `RecordsEvents` for entities that already extend a base class. */
-export function RecordsEventsMixin<TBase extends Constructor>(Base: TBase) {
+/**
+ * `RecordsEvents` for entities that already extend a base class. The declared return type names
+ * `RecordsEvents`, so declaration files can describe the protected `record()` (TS4094 otherwise).
+ */
+export function RecordsEventsMixin<TBase extends Constructor>(Base: TBase): TBase & Constructor<RecordsEvents> {
   abstract class WithRecordedEvents extends Base {
     protected record(event: object): void {
       recordEvent(this, event);
@@ -80,5 +83,5 @@ export function RecordsEventsMixin<TBase extends Constructor>(Base: TBase) {
       return pendingEventsOf(this);
     }
   }
-  return WithRecordedEvents;
+  return WithRecordedEvents as unknown as TBase & Constructor<RecordsEvents>;
 }

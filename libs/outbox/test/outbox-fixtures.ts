@@ -3,7 +3,8 @@ import ZongJi from '@vlasky/zongji';
 import { IsInt, IsString, Min, MinLength } from 'class-validator';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { createTestDatabase, applyLockstepSchema, waitFor, type TestDatabase } from '@lockstep/testing';
-import { OutboxEvent, OutboxSubscriber, OutboxWriter, RecordsEvents, type OutboxWriterOptions } from '@lockstep/outbox';
+import { OutboxEvent } from '@lockstep/core';
+import { OutboxSubscriber, OutboxWriter, RecordsEvents, type OutboxWriterOptions } from '@lockstep/outbox';
 
 /** Test domain: an order that records its own events. */
 @OutboxEvent({ type: 'test.order.placed', aggregate: 'test-order', aggregateId: 'orderId' })

@@ -21,7 +21,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export function testKafka(clientId = 'lockstep-test'): Kafka {
-  return new Kafka({ clientId, brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING });
+  return new Kafka({ clientId, brokers: kafkaBrokersFromEnv(process.env), logLevel: logLevel.NOTHING });
 }
 
 /**
@@ -64,7 +64,7 @@ const SEP = 0x1f;
  */
 export async function readAllCommitted(
   topics: string[],
-  { brokers = kafkaBrokersFromEnv().join(','), timeoutMs = 180_000 }: { brokers?: string; timeoutMs?: number } = {},
+  { brokers = kafkaBrokersFromEnv(process.env).join(','), timeoutMs = 180_000 }: { brokers?: string; timeoutMs?: number } = {},
 ): Promise<ReadRecord[]> {
   const records: ReadRecord[] = [];
   for (const topic of topics) {
@@ -125,7 +125,7 @@ export async function kcatReadCommitted(topic: string): Promise<Array<{ partitio
  */
 export async function readAllCommittedKafkajs(
   topics: string[],
-  { brokers = kafkaBrokersFromEnv().join(','), timeoutMs = 120_000 }: { brokers?: string; timeoutMs?: number } = {},
+  { brokers = kafkaBrokersFromEnv(process.env).join(','), timeoutMs = 120_000 }: { brokers?: string; timeoutMs?: number } = {},
 ): Promise<ReadRecord[]> {
   const kafka = new Kafka({ clientId: 'lockstep-test-reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();

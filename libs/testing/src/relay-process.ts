@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** A relay child process (apps/relay/src/main.ts) that a fault test can kill -9. */
+/** A relay child process (`lockstep relay`, built) that a fault test can kill -9. */
 export interface RelayProcess {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -19,9 +19,18 @@ export interface RelayProcess {
   output(): string;
 }
 
-/** Starts the relay app as `node --import @swc-node/register/esm-register apps/relay/src/main.ts`. */
+/** The built `lockstep` CLI of this checkout: what `npx lockstep` runs in an installed app. */
+export const LOCKSTEP_CLI = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+
+/** Fails with the fix when the CLI was not built: tests run the relay as users do, from built JavaScript. */
+export function assertCliBuilt(): void {
+  if (!existsSync(LOCKSTEP_CLI)) throw new Error(`${LOCKSTEP_CLI} does not exist: run \`npm run build\` first (npm test does)`);
+}
+
+/** Starts the relay as `node libs/cli/dist/main.js relay` (= `npx lockstep relay`). */
 export function spawnRelayProcess(env: Record<string, string>, logFile?: string): RelayProcess {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/relay/src/main.ts'], {
+  assertCliBuilt();
+  const child = spawn(process.execPath, [LOCKSTEP_CLI, 'relay'], {
     cwd: repoRoot,
     env: { ...process.env, NO_COLOR: '1', LOCKSTEP_RELAY_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

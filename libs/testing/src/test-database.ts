@@ -13,7 +13,7 @@ export interface TestDatabase {
 }
 
 /** `url`: another server than the test server of LOCKSTEP_MYSQL_URL (an admin account on it). */
-export async function createTestDatabase(prefix = 't', { url = mysqlUrlFromEnv() }: { url?: string } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(prefix = 't', { url = mysqlUrlFromEnv(process.env) }: { url?: string } = {}): Promise<TestDatabase> {
   const base = parseMysqlUrl(url);
   const name = `lockstep_${prefix}_${randomBytes(4).toString('hex')}`;
   const root = await mysql.createConnection({ ...base, database: undefined });

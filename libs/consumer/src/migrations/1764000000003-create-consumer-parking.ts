@@ -1,11 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { quoteIdent } from '@lockstep/core';
-import {
-  deadLettersTableDdl,
-  DEFAULT_DEAD_LETTERS_TABLE,
-  DEFAULT_PARKED_KEYS_TABLE,
-  parkedKeysTableDdl,
-} from '@lockstep/consumer';
+import { deadLettersTableDdl, parkedKeysTableDdl } from '../adapters/mysql/consumer-schema.js';
+import { DEFAULT_DEAD_LETTERS_TABLE, DEFAULT_PARKED_KEYS_TABLE } from '../core/consumer-tables.js';
 
 /** Consumer failure policy: parked keys (aggregates held behind a dead letter) and the
  * dead-letter markers that let a re-driven event be applied. */

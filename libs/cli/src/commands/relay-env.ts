@@ -15,7 +15,7 @@ const int = (env: NodeJS.ProcessEnv, name: string): number | undefined => {
 };
 
 /** The relay process's configuration, from the environment only (documented in docs/relay.md). */
-export function relayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RelayOptions & { httpPort: number } {
+export function relayOptionsFromEnv(env: NodeJS.ProcessEnv): RelayOptions & { httpPort: number } {
   const mysql = { ...parseMysqlUrl(mysqlUrlFromEnv(env)), ...(mysqlSslFromEnv(env) ? { ssl: mysqlSslFromEnv(env) } : {}) };
   let initialPosition: RelayInitialPosition | undefined;
   if (env.LOCKSTEP_RELAY_INITIAL_GTID !== undefined && env.LOCKSTEP_RELAY_INITIAL_GTID !== '') {

@@ -1,17 +1,30 @@
 import mysql from 'mysql2/promise';
 import { DEFAULT_OUTBOX_TABLE, DEFAULT_RELAY_CHECKPOINT_TABLE, mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl, quoteIdent } from '@lockstep/core';
 import { readBinlogEnd, transactionsBehind } from '@lockstep/relay';
+import type { CliCommand } from '../cli-command.js';
 
 /**
  * `lockstep status`: each relay's last committed checkpoint (as mirrored into MySQL after each
  * Kafka commit) and its lag: outbox events and bytes written after it, binlog transactions
  * committed after it, and seconds since the last published event was written.
  */
-export async function status(): Promise<number> {
-  const db = parseMysqlUrl(mysqlUrlFromEnv());
-  const outbox = quoteIdent(process.env.LOCKSTEP_OUTBOX_TABLE ?? DEFAULT_OUTBOX_TABLE);
-  const checkpoints = quoteIdent(process.env.LOCKSTEP_RELAY_CHECKPOINT_TABLE ?? DEFAULT_RELAY_CHECKPOINT_TABLE);
-  const c = await mysql.createConnection({ ...db, ssl: mysqlSslFromEnv(), dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+export const statusCommand: CliCommand = {
+  name: 'status',
+  summary: "each relay's committed checkpoint and its lag (events, bytes, transactions, seconds)",
+  usage: `usage: lockstep status
+
+Prints each relay's last committed checkpoint (as mirrored into MySQL after each Kafka commit)
+and its lag, read from the database of LOCKSTEP_MYSQL_URL (LOCKSTEP_OUTBOX_TABLE and
+LOCKSTEP_RELAY_CHECKPOINT_TABLE if not the defaults).`,
+  options: {},
+  run: ({ env }) => status(env),
+};
+
+async function status(env: NodeJS.ProcessEnv): Promise<number> {
+  const db = parseMysqlUrl(mysqlUrlFromEnv(env));
+  const outbox = quoteIdent(env.LOCKSTEP_OUTBOX_TABLE ?? DEFAULT_OUTBOX_TABLE);
+  const checkpoints = quoteIdent(env.LOCKSTEP_RELAY_CHECKPOINT_TABLE ?? DEFAULT_RELAY_CHECKPOINT_TABLE);
+  const c = await mysql.createConnection({ ...db, ssl: mysqlSslFromEnv(env), dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
   try {
     const [relays] = (await c.query(
       `SELECT relay_name, gtid_set, events_published, last_event_created_at, updated_at FROM ${checkpoints} ORDER BY relay_name`,

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { DEFAULT_OUTBOX_TABLE, outboxTableDdl, quoteIdent } from '@lockstep/core';
 
-/** The outbox table of DESIGN.md. For another table name, copy this migration and pass it. */
+/** The outbox table (docs/design.md). For another table name, copy this migration and pass it. */
 export class CreateOutbox1764000000000 implements MigrationInterface {
   name = 'CreateOutbox1764000000000';
 

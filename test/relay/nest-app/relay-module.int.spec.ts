@@ -36,7 +36,7 @@ describe('relay as a Nest app (RelayModule, /health, /metrics)', () => {
     try {
       const prefix = uniqueName('lsapp');
       app = await NestFactory.create(
-        RelayAppModule.register({ name: prefix, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: { gtidSet: await gtidBinlogPos(admin) } }),
+        RelayAppModule.register({ name: prefix, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: await gtidBinlogPos(admin) } }),
         { logger: false },
       );
       await app.listen(0, '127.0.0.1');
@@ -68,7 +68,7 @@ describe('relay as a Nest app (RelayModule, /health, /metrics)', () => {
   });
 
   it('forRootAsync builds the relay from a factory', async () => {
-    @Module({ imports: [RelayModule.forRootAsync({ useFactory: async () => ({ name: uniqueName('async'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: uniqueName('lsasync'), initialPosition: 'current' as const }) })] })
+    @Module({ imports: [RelayModule.forRootAsync({ useFactory: async () => ({ name: uniqueName('async'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: uniqueName('lsasync'), initialPosition: 'current' as const }) })] })
     class AsyncModule {}
     const ctx = await NestFactory.createApplicationContext(AsyncModule, { logger: false });
     const relay = ctx.get(Relay);

@@ -1,0 +1,4 @@
+import { CreateOutbox1764000000000 } from './1764000000000-create-outbox.js';
+
+/** The outbox table's TypeORM migrations: add them to your DataSource's `migrations`, or run `npx lockstep migrate`. */
+export const outboxMigrations = [CreateOutbox1764000000000];
