@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { kafkaBrokersFromEnv } from '@lockstep/core';
+import { kafkaBrokersFromEnv, kafkaConnectionFromEnv, type KafkaConnectionOptions } from '@lockstep/core';
 
 const execFileAsync = promisify(execFile);
 
@@ -18,6 +18,11 @@ export interface ReadRecord {
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Brokers and security of the test broker (LOCKSTEP_KAFKA_*), as Lockstep's options take them. */
+export function testKafkaConnection(): KafkaConnectionOptions {
+  return kafkaConnectionFromEnv(process.env);
 }
 
 export function testKafka(clientId = 'lockstep-test'): Kafka {
