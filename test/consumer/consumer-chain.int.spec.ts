@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
 import { OutboxEvent } from '@lockstep/core';
 import { OutboxWriter } from '@lockstep/outbox';
-import { LockstepServer, OnEvent, type LockstepContext } from '@lockstep/consumer';
-import { applyLockstepSchema, createTestDatabase, createTopics, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import { LockstepHandler, LockstepServer, type LockstepContext } from '@lockstep/consumer';
+import { applyLockstepSchema, createTestDatabase, createTopics, testKafkaConnection, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
 import { applyConsumerFixtureSchema, produceWire, type WireRecord } from './consumer-test-kit.js';
 
 @OutboxEvent({ type: 'ctest.payment-requested', aggregate: 'ctest-payment', aggregateId: 'paymentId' })
@@ -30,7 +30,7 @@ const writer = new OutboxWriter();
  * attempt writes the follow-up and then fails, so the retry proves the write rolled back. */
 @Controller()
 class CaptureSaga {
-  @OnEvent(PaymentRequested)
+  @LockstepHandler(PaymentRequested)
   async onRequested(event: PaymentRequested, ctx: LockstepContext): Promise<void> {
     seen.push({ eventId: ctx.eventId, attempt: ctx.attempt, topic: ctx.topic, partition: ctx.partition, offset: ctx.offset, aggregateId: ctx.aggregateId, occurredAt: ctx.occurredAt });
     const next = Object.assign(new PaymentCaptured(), { paymentId: event.paymentId, cents: event.cents });
@@ -81,7 +81,7 @@ describe('consumer handlers chain through the outbox (exactly once)', () => {
     await produceWire(topic, [record, record]);
 
     const app = await NestFactory.createMicroservice(SagaModule, {
-      strategy: new LockstepServer({ consumerName: uniqueName('saga'), dataSource, topics: [topic], backoff: { initialMs: 10 } }),
+      strategy: new LockstepServer({ consumerName: uniqueName('saga'), dataSource, topics: [topic], kafka: testKafkaConnection(), backoff: { initialMs: 10 } }),
       logger: ['error'],
     });
     await app.listen();

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { register, type Histogram } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
-import { applyLockstepSchema, createTestDatabase, LOCKSTEP_CLI, createTopics, readAllCommitted, testKafka, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import { applyLockstepSchema, createTestDatabase, LOCKSTEP_CLI, createTopics, readAllCommitted, testKafka, testKafkaConnection, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
 import { DeadLetterHeader, listDeadLetters } from '@lockstep/consumer';
 import { fixtureSwitches, startTotalsConsumer, type RunningConsumer } from './fixtures/totals.fixture.js';
 import { amountRecord, applyConsumerFixtureSchema, produceWire, readTotals, type AmountEvent, type WireRecord } from './consumer-test-kit.js';
@@ -141,7 +141,7 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     // "Deploy the fix", then re-drive with the documented command (only handler failures and
     // what was parked behind them; the malformed ones would just come back).
     fixtureSwitches.poisonFails = false;
-    const listed = await listDeadLetters({ deadLetterTopic: dlq, consumer: consumerName });
+    const listed = await listDeadLetters({ deadLetterTopic: dlq, consumer: consumerName, kafka: testKafkaConnection() });
     expect(listed).toHaveLength(7);
     const { stdout } = await exec(
       process.execPath,

@@ -8,8 +8,8 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
 import { OutboxEvent } from '@lockstep/core';
-import { LockstepContext, LockstepServer, OnEvent } from '@lockstep/consumer';
-import { applyLockstepSchema, createTestDatabase, createTopics, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import { LockstepContext, LockstepHandler, LockstepServer } from '@lockstep/consumer';
+import { applyLockstepSchema, createTestDatabase, createTopics, testKafkaConnection, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
 import { applyConsumerFixtureSchema, produceWire } from './consumer-test-kit.js';
 
 @OutboxEvent({ type: 'ctest.note-added', aggregate: 'ctest-note', aggregateId: 'noteId' })
@@ -42,7 +42,7 @@ class CountingInterceptor implements NestInterceptor {
 @UseGuards(CountingGuard)
 @UseInterceptors(CountingInterceptor)
 class SlowNotes {
-  @OnEvent(NoteAdded)
+  @LockstepHandler(NoteAdded)
   onAdded(@Payload() event: NoteAdded, @Ctx() ctx: LockstepContext): Observable<unknown> {
     return defer(() => timer(300).pipe(mergeMap(() => ctx.manager.query('INSERT INTO notes (id, n) VALUES (?, ?)', [event.noteId, event.n]))));
   }
@@ -75,7 +75,7 @@ describe('Nest pipeline on Lockstep handlers', () => {
     await ds.initialize();
     try {
       const app = await NestFactory.createMicroservice(NotesModule, {
-        strategy: new LockstepServer({ consumerName: 'bare', dataSource: ds, topics: ['ctest.none'] }),
+        strategy: new LockstepServer({ consumerName: 'bare', dataSource: ds, topics: ['ctest.none'], kafka: testKafkaConnection() }),
         logger: false,
       });
       await expect(app.listen()).rejects.toThrow(/consumer tables missing: lockstep_inbox, lockstep_consumer_offsets.*How to fix: run the Lockstep migrations/s);
@@ -95,7 +95,7 @@ describe('Nest pipeline on Lockstep handlers', () => {
       headers: { [LockstepHeader.id]: uuidToString(uuidv7Bytes()), [LockstepHeader.type]: 'ctest.note-added' },
     }));
     await produceWire(topic, records);
-    const server = new LockstepServer({ consumerName: uniqueName('notes'), dataSource, topics: [topic] });
+    const server = new LockstepServer({ consumerName: uniqueName('notes'), dataSource, topics: [topic], kafka: testKafkaConnection() });
     const app = await NestFactory.createMicroservice(NotesModule, { strategy: server, logger: ['error', 'warn'] });
     await app.listen();
     expect(server.state).toBe('connected');

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7Bytes } from '@lockstep/core';
 import { LockstepServer } from '@lockstep/consumer';
-import { applyLockstepSchema, createTestDatabase, type TestDatabase } from '@lockstep/testing';
+import { applyLockstepSchema, createTestDatabase, testKafkaConnection, type TestDatabase } from '@lockstep/testing';
 import { applyConsumerFixtureSchema } from './consumer-test-kit.js';
 
 describe('inbox retention', () => {
@@ -37,7 +37,7 @@ describe('inbox retention', () => {
     await insert('view', 10, 1);
     await insert('other-view', 5, 10);
 
-    const server = new LockstepServer({ consumerName: 'view', dataSource, topics: ['unused'] });
+    const server = new LockstepServer({ consumerName: 'view', dataSource, topics: ['unused'], kafka: testKafkaConnection() });
     expect(await server.pruneInbox(7)).toBe(2500);
 
     const left = (await dataSource.query('SELECT consumer, COUNT(*) AS n FROM lockstep_inbox GROUP BY consumer ORDER BY consumer')) as Array<{ consumer: string; n: string }>;

@@ -1,29 +1,29 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DataSource } from 'typeorm';
+import { kafkaConnectionFromEnv, mysqlSslFromEnv, mysqlUrlFromEnv } from '@lockstep/core';
 import { LockstepServer } from '@lockstep/consumer';
 import { OrderViewModule } from './order-view.module.js';
 
 /**
  * The order-view service: a Lockstep consumer (custom @nestjs/microservices transport) plus
- * an HTTP query API on LOCKSTEP_ORDER_VIEW_PORT (default 3001).
+ * an HTTP query API and Prometheus metrics (/metrics) on LOCKSTEP_ORDER_VIEW_PORT (default 3001).
  */
-const prefix = process.env.LOCKSTEP_TOPIC_PREFIX ?? 'lockstep';
-const app = await NestFactory.create(OrderViewModule, { logger: ['error', 'warn', 'log'] });
-app.connectMicroservice(
-  {
-    strategy: new LockstepServer({
-      consumerName: 'order-view',
-      groupId: process.env.LOCKSTEP_CONSUMER_GROUP ?? `${prefix}.order-view`,
-      topics: [`${prefix}.order`, `${prefix}.customer`],
-      dataSource: app.get(DataSource),
-    }),
-  },
-  { inheritAppConfig: true },
+const env = process.env;
+const prefix = env.LOCKSTEP_TOPIC_PREFIX ?? 'lockstep';
+const app = await NestFactory.create(
+  OrderViewModule.forRoot({
+    mysqlUrl: mysqlUrlFromEnv(env),
+    mysqlSsl: mysqlSslFromEnv(env),
+    kafka: kafkaConnectionFromEnv(env),
+    topicPrefix: prefix,
+    groupId: env.LOCKSTEP_CONSUMER_GROUP ?? `${prefix}.order-view`,
+  }),
+  { logger: ['error', 'warn', 'log'] },
 );
+app.connectMicroservice({ strategy: app.get(LockstepServer) }, { inheritAppConfig: true });
 app.enableShutdownHooks();
 await app.startAllMicroservices();
-const port = Number(process.env.LOCKSTEP_ORDER_VIEW_PORT ?? 3001);
+const port = Number(env.LOCKSTEP_ORDER_VIEW_PORT ?? 3001);
 await app.listen(port, '127.0.0.1');
 new Logger('order-view').log(`listening on http://127.0.0.1:${port}`);

@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import { OnEvent, type LockstepContext } from '@lockstep/consumer';
+import { LockstepHandler, type LockstepContext } from '@lockstep/consumer';
 import { OutboxService } from '@lockstep/outbox';
 import { LoyaltyPointsEarned, loyaltyPointsFor, OrderCancelled, OrderPaid, OrderPlaced } from '@lockstep/order-contracts';
 
@@ -12,7 +12,7 @@ import { LoyaltyPointsEarned, loyaltyPointsFor, OrderCancelled, OrderPaid, Order
 export class OrderViewHandlers {
   constructor(private readonly outbox: OutboxService) {}
 
-  @OnEvent(OrderPlaced)
+  @LockstepHandler(OrderPlaced)
   async onPlaced(event: OrderPlaced, ctx: LockstepContext): Promise<void> {
     await ctx.manager.query(
       'INSERT INTO demo_order_status (order_id, customer_id, status, total_cents) VALUES (?, ?, ?, ?)',
@@ -26,7 +26,7 @@ export class OrderViewHandlers {
   }
 
   /** Applies the payment and records a follow-up event in the same transaction (a chained step). */
-  @OnEvent(OrderPaid)
+  @LockstepHandler(OrderPaid)
   async onPaid(event: OrderPaid, ctx: LockstepContext): Promise<void> {
     await ctx.manager.query("UPDATE demo_order_status SET status = 'paid' WHERE order_id = ?", [event.orderId]);
     await ctx.manager.query('UPDATE demo_customer_totals SET paid_cents = paid_cents + ? WHERE customer_id = ?', [
@@ -39,7 +39,7 @@ export class OrderViewHandlers {
     );
   }
 
-  @OnEvent(OrderCancelled)
+  @LockstepHandler(OrderCancelled)
   async onCancelled(event: OrderCancelled, ctx: LockstepContext): Promise<void> {
     await ctx.manager.query("UPDATE demo_order_status SET status = 'cancelled' WHERE order_id = ?", [event.orderId]);
     await ctx.manager.query('UPDATE demo_customer_totals SET cancelled_cents = cancelled_cents + ? WHERE customer_id = ?', [
@@ -48,7 +48,7 @@ export class OrderViewHandlers {
     ]);
   }
 
-  @OnEvent(LoyaltyPointsEarned)
+  @LockstepHandler(LoyaltyPointsEarned)
   async onLoyaltyPoints(event: LoyaltyPointsEarned, ctx: LockstepContext): Promise<void> {
     await ctx.manager.query(
       `INSERT INTO demo_customer_totals (customer_id, loyalty_points) VALUES (?, ?)

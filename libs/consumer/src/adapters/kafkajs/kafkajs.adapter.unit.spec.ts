@@ -1,14 +1,15 @@
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
-import { KafkajsDeadLetterSink, KafkajsRecordSource } from './kafkajs.adapter.js';
-import type { PartitionBatch } from './kafka.port.js';
+import type { PartitionBatch } from '../../ports/record-source.port.js';
+import { KafkajsDeadLetterSink } from './kafkajs-dead-letter-sink.js';
+import { KafkajsRecordSource } from './kafkajs-record-source.js';
 
 /** What the adapter gets from kafkajs, faked: the real thing runs in the fault tests. */
 function fakeConsumerKafka() {
   const listeners = new Map<string, (event: { payload: unknown }) => void>();
   let eachBatch: ((payload: unknown) => Promise<void>) | undefined;
   const consumer = {
-    events: { GROUP_JOIN: 'consumer.group_join' },
+    events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
     on: (name: string, listener: (event: { payload: unknown }) => void) => listeners.set(name, listener),
     connect: async () => undefined,
     subscribe: async () => undefined,
@@ -19,7 +20,8 @@ function fakeConsumerKafka() {
     disconnect: async () => undefined,
   };
   return {
-    kafka: { consumer: () => consumer } as unknown as Kafka,
+    // The topics exist: the wait for missing topics returns at once.
+    kafka: { consumer: () => consumer, admin: () => ({ connect: async () => undefined, listTopics: async () => ['t'], disconnect: async () => undefined }) } as unknown as Kafka,
     join: (assigned: Record<string, number[]>) => listeners.get('consumer.group_join')!({ payload: { memberAssignment: assigned } }),
     /** Runs kafkajs' eachBatch for `partition` with 3 records and the given heartbeat. */
     batch: (partition: number, heartbeat: () => Promise<void>) =>
@@ -40,7 +42,7 @@ function fakeConsumerKafka() {
 }
 
 const rebalancing = () => Object.assign(new Error('The group is rebalancing, so a rejoin is needed'), { type: 'REBALANCE_IN_PROGRESS' });
-const options = { groupId: 'g', topics: ['t'], fromBeginning: true, partitionsConcurrency: 3, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 };
+const options = { groupId: 'g', topics: ['t'], fromBeginning: true, partitionsConcurrency: 3, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, topicWaitMs: 0, log: () => undefined };
 
 describe('KafkajsRecordSource and a failed heartbeat', () => {
   it('stops every batch before its next record and hands the error back to kafkajs, until the member has joined again', async () => {

@@ -1,18 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
-import type { Type } from '@nestjs/common';
 import { LockstepHeader, uuidToBytes } from '@lockstep/core';
+import type { ConsumedRecord, EventClass } from './consumed-record.js';
 import { safeJsonParse } from './safe-json.js';
 
-/** A record as the port hands it over (kafkajs-free). */
-export interface ConsumedRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
+export type { ConsumedRecord } from './consumed-record.js';
 
 /** Why a record went to the dead-letter topic. Stable values: match on them. */
 export type DeadLetterReason =
@@ -37,15 +29,18 @@ export interface RecordEnvelope {
   occurredAt: Date | undefined;
 }
 
+/** The envelope of a record that decoded to an event: id and type are known. */
+export type EventEnvelope = RecordEnvelope & { eventId: string; eventIdBytes: Buffer; eventType: string };
+
 export type DecodedRecord =
-  | { kind: 'event'; envelope: RecordEnvelope & { eventId: string; eventIdBytes: Buffer; eventType: string }; event: object }
+  | { kind: 'event'; envelope: EventEnvelope; event: object }
   | { kind: 'unknown-type'; envelope: RecordEnvelope }
   | { kind: 'reject'; envelope: RecordEnvelope; reason: DeadLetterReason; message: string };
 
 export interface DecoderOptions {
   maxPayloadBytes: number;
   /** Event class by event type, from the registered handlers. */
-  classFor: (type: string) => Type<object> | undefined;
+  classFor: (type: string) => EventClass | undefined;
 }
 
 export function readEnvelope(record: ConsumedRecord): RecordEnvelope {
@@ -118,7 +113,10 @@ export async function decodeRecord(record: ConsumedRecord, options: DecoderOptio
   }
   return {
     kind: 'event',
-    envelope: envelope as RecordEnvelope & { eventId: string; eventIdBytes: Buffer; eventType: string },
+    envelope: envelope as EventEnvelope,
     event,
   };
 }
+
+/** A record that decoded to a valid event of a handled type. */
+export type EventRecord = Extract<DecodedRecord, { kind: 'event' }>;

@@ -1,12 +1,13 @@
 import { applyDecorators, UseFilters, type Type } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { getOutboxEventMetadata } from '@lockstep/outbox';
-import { LOCKSTEP_HANDLER_EXTRAS, LOCKSTEP_TRANSPORT } from './consumer.constants.js';
-import { NotAnEventClassError } from './consumer.errors.js';
+import { getOutboxEventMetadata } from '@lockstep/core';
+import { NotAnEventClassError } from '../core/consumer.errors.js';
 import { HandlerFailureFilter } from './handler-failure.filter.js';
 import type { LockstepContext } from './lockstep-context.js';
+import { LOCKSTEP_HANDLER_EXTRAS, LOCKSTEP_TRANSPORT } from './lockstep.constants.js';
 
-/** What `@OnEvent()` tells the transport about one handler method. */
+/** What `@LockstepHandler()` tells the transport about one handler method. */
 export interface LockstepHandlerBinding {
   eventClass: Type<object>;
   eventType: string;
@@ -15,14 +16,12 @@ export interface LockstepHandlerBinding {
 }
 
 const failureFilter = new HandlerFailureFilter();
-// Nest's metadata key for handler parameters (`@nestjs/common` ROUTE_ARGS_METADATA).
-const ROUTE_ARGS_METADATA = '__routeArguments__';
 
 /**
  * Handles events of `eventClass` (an `@OutboxEvent()` class) in a `@Controller()`:
  *
  * ```ts
- * @OnEvent(OrderPlaced)
+ * @LockstepHandler(OrderPlaced)
  * async onPlaced(event: OrderPlaced, ctx: LockstepContext) {
  *   await ctx.manager.query('UPDATE totals SET n = n + 1 WHERE id = 1');
  * }
@@ -34,8 +33,9 @@ const ROUTE_ARGS_METADATA = '__routeArguments__';
  * pipeline: guards, interceptors, pipes and `@Payload()/@Ctx()` work as on any transport, and
  * request-scoped controllers are handled by Nest. The binding is limited to Lockstep's
  * transport id, so other transports in the same app do not pick these methods up.
+ * (Named apart from `@nestjs/event-emitter`'s `@OnEvent`, which many apps also import.)
  */
-export function OnEvent<T extends object>(eventClass: Type<T>) {
+export function LockstepHandler<T extends object>(eventClass: Type<T>) {
   const metadata = getOutboxEventMetadata(eventClass);
   if (!metadata) throw new NotAnEventClassError(eventClass?.name ?? String(eventClass));
   return <M extends (event: T, ctx: LockstepContext) => unknown>(

@@ -1,11 +1,7 @@
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
-import { kafkajsConfig, type KafkaConnectionOptions } from '@lockstep/core';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { PartitionBatch, RecordSource } from '../../ports/record-source.port.js';
 import { headersToStrings } from './kafka-headers.js';
-import type { DeadLetterSink, OutgoingRecord, PartitionBatch, RecordSource } from './kafka.port.js';
-
-export function createKafka(connection: KafkaConnectionOptions, clientId: string): Kafka {
-  return new Kafka(kafkajsConfig(connection, clientId, { logLevel: logLevel.WARN }));
-}
+import { waitForTopics } from './topic-waiter.js';
 
 export interface KafkajsSourceOptions {
   groupId: string;
@@ -14,6 +10,10 @@ export interface KafkajsSourceOptions {
   partitionsConcurrency: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** How long `start()` waits for a missing topic before it fails (see `waitForTopics`). */
+  topicWaitMs: number;
+  /** Where the source says what it waits for (once per wait). */
+  log: (message: string) => void;
 }
 
 /** Heartbeat answers after which the member must join the group (again) before it goes on:
@@ -35,6 +35,10 @@ export class KafkajsRecordSource implements RecordSource {
   private rejoin: unknown;
   /** When the last heartbeat failed (0: it did not). */
   private heartbeatFailedAt = 0;
+  /** Set when kafkajs crashed and will not restart the consumer: nothing is fetched any more. */
+  private crashed: unknown;
+  /** Ends a wait for missing topics when the source is stopped during it. */
+  private readonly stopSignal = new AbortController();
 
   constructor(
     private readonly kafka: Kafka,
@@ -45,8 +49,16 @@ export class KafkajsRecordSource implements RecordSource {
     this.assignmentListeners.push(listener);
   }
 
+  isRunning(): boolean {
+    return this.consumer !== undefined && this.crashed === undefined;
+  }
+
   async start(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void> {
     const o = this.options;
+    // kafkajs' subscribe fails at once with UNKNOWN_TOPIC_OR_PARTITION on a topic the relay has
+    // not created yet (it does so with the first event of the aggregate).
+    await waitForTopics(this.kafka, { topics: o.topics, timeoutMs: o.topicWaitMs, log: o.log, signal: this.stopSignal.signal });
+    if (this.stopping) return;
     const consumer = this.kafka.consumer({
       groupId: o.groupId,
       readUncommitted: false,
@@ -59,6 +71,9 @@ export class KafkajsRecordSource implements RecordSource {
       maxWaitTimeInMs: 100,
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.crashed = payload.error;
+    });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.rejoin = undefined;
       for (const listener of this.assignmentListeners) listener(payload.memberAssignment);
@@ -126,80 +141,8 @@ export class KafkajsRecordSource implements RecordSource {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     await this.consumer?.disconnect();
     this.consumer = undefined;
-  }
-}
-
-/** Idempotent producer (acks=all) for dead letters; topics made on demand. */
-export class KafkajsDeadLetterSink implements DeadLetterSink {
-  private producer: Producer | undefined;
-  private admin: Admin | undefined;
-  private readonly ready = new Set<string>();
-
-  constructor(private readonly kafka: Kafka) {}
-
-  async ensureTopic(sourceTopic: string, deadLetterTopic: string): Promise<void> {
-    if (this.ready.has(deadLetterTopic)) return;
-    if (!this.admin) {
-      this.admin = this.kafka.admin();
-      await this.admin.connect();
-    }
-    const existing = await this.admin.listTopics();
-    if (!existing.includes(deadLetterTopic)) {
-      const meta = await this.admin.fetchTopicMetadata({ topics: [sourceTopic] });
-      const partitions = meta.topics[0]?.partitions.length || 1;
-      try {
-        await this.admin.createTopics({
-          waitForLeaders: true,
-          topics: [
-            {
-              topic: deadLetterTopic,
-              numPartitions: partitions,
-              // Dead letters are evidence: keep them (a month) and take records as large as
-              // the source topic could have carried.
-              configEntries: [
-                { name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) },
-                { name: 'max.message.bytes', value: String(16 * 1024 * 1024) },
-              ],
-            },
-          ],
-        });
-      } catch (error) {
-        if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
-      }
-    }
-    this.ready.add(deadLetterTopic);
-  }
-
-  /** One record per call, so one partition and one broker per send: kafkajs' multi-broker
-   * retry that duplicates records (docs/kafka-client.md) cannot happen here. */
-  async publish(topic: string, record: OutgoingRecord): Promise<void> {
-    if (!this.producer) {
-      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await this.producer.connect();
-    }
-    const producer = this.producer;
-    try {
-      await producer.send({ topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
-    } catch (error) {
-      // Throw the producer away after any failed send, as DESIGN.md asks of producers after an
-      // ambiguous failure. kafkajs never recovers an idempotent producer from a sequence error
-      // (OUT_OF_ORDER_SEQUENCE_NUMBER, e.g. once the broker has expired its producer id after
-      // producer.id.expiration.ms, 1 day, without a dead letter): every later send to that
-      // partition would fail the same way while the source partition waits for it. A new
-      // producer id starts clean. The cost, after an ambiguous failure, is a second copy of
-      // this dead letter, which the redrive and the inbox absorb.
-      if (this.producer === producer) this.producer = undefined;
-      await producer.disconnect().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
-    this.producer = undefined;
-    this.admin = undefined;
   }
 }

@@ -1,10 +1,11 @@
 import type { KafkaConnectionOptions } from '@lockstep/core';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import type { BackoffOptions } from './backoff.js';
-import type { ConsumerTables } from './consumer-store.js';
+import type { BackoffOptions } from '../core/backoff.js';
+import type { ConsumerTables } from '../core/consumer-tables.js';
 
-/** Options of `new LockstepServer({...})`. Only `consumerName`, `dataSource` and `topics` are required. */
+/** Options of `new LockstepServer({...})`. Required: `consumerName`, `dataSource`, `topics`, `kafka`.
+ * (With LockstepConsumerModule the DataSource comes from DI: see LockstepConsumerModuleOptions.) */
 export interface LockstepServerOptions {
   /** Name of this consumer (its inbox rows, dead letters and parked keys are keyed by it).
    * Keep it stable across deploys: renaming it forgets what was processed. Max 191 chars. */
@@ -14,10 +15,22 @@ export interface LockstepServerOptions {
   /** An initialised TypeORM DataSource (type `mysql`) holding the read model. Its pool must
    * have at least `partitionsConcurrency` + 1 connections. */
   dataSource: DataSource;
-  /** Topics to consume, e.g. `['lockstep.order']`. They must exist. */
+  /** Topics to consume, e.g. `['lockstep.order']`. A missing topic is waited for (`topicWaitMs`). */
   topics: string[];
-  /** Brokers and security. Default: `kafkaConnectionFromEnv()` (LOCKSTEP_KAFKA_* variables). */
-  kafka?: KafkaConnectionOptions;
+  /** Brokers and security. The library reads no environment: an app that keeps them in
+   * LOCKSTEP_KAFKA_* variables passes `kafkaConnectionFromEnv(process.env)` (from `@lockstep/core`). */
+  kafka: KafkaConnectionOptions;
+  /** How long start-up waits for a topic that does not exist yet (the relay creates a topic
+   * when it publishes the first event of its aggregate), logging once what it waits for; then
+   * it fails with ConsumerTopicMissingError (LOCKSTEP_CONSUMER_TOPIC_MISSING). `listen()`
+   * (`app.startAllMicroservices()`) resolves only after the wait. Default 5 min (300000): long
+   * enough for a relay deployed alongside, short enough that a misspelt topic surfaces during
+   * the deploy; 0 checks once. */
+  topicWaitMs?: number;
+  /** A partition whose batch made no progress (no record done) for this long is reported as
+   * stalled by `health()` and the terminus indicator (e.g. MySQL down, a dead-letter topic
+   * that cannot be written, unknownEventType 'fail' waiting for a handler). Default 60 s. */
+  stallAfterMs?: number;
   /** Kafka client id. Default: `lockstep-consumer-<consumerName>`. */
   clientId?: string;
   /** `event`: one MySQL transaction per event (default). `batch`: one per run of consecutive
@@ -30,11 +43,13 @@ export interface LockstepServerOptions {
   partitionsConcurrency?: number;
   /** Payloads larger than this are dead-lettered unparsed. Default 1 MiB. */
   maxPayloadBytes?: number;
-  /** Handler attempts before the event is dead-lettered. Default 5. */
+  /** Handler attempts before the event is dead-lettered. Default 5. An error with
+   * `retriable: false` (e.g. DeadLetterError, a non-retriable LockstepError) is dead-lettered
+   * at once; a MySQL connection error is waited out and never counts as an attempt. */
   maxAttempts?: number;
   /** Delay between handler attempts. Default 200 ms doubling up to 10 s. */
   backoff?: BackoffOptions;
-  /** What to do with a record whose `lockstep-type` has no `@OnEvent` handler:
+  /** What to do with a record whose `lockstep-type` has no `@LockstepHandler()`:
    * `skip` (default, counted), `dead-letter`, or `fail` (the partition waits until a
    * handler is deployed). */
   unknownEventType?: 'skip' | 'dead-letter' | 'fail';
@@ -59,6 +74,7 @@ export interface LockstepServerOptions {
   /** Table names. Defaults: lockstep_inbox, lockstep_consumer_offsets, lockstep_consumer_parked,
    * lockstep_consumer_dead_letters. */
   tables?: Partial<ConsumerTables>;
-  /** Prometheus registry for the metrics. Default: prom-client's global registry. */
+  /** Prometheus registry for the metrics (and what LockstepConsumerModule serves at
+   * `metricsPath`). Default: prom-client's global registry. */
   registry?: Registry;
 }

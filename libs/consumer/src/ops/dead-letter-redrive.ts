@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { kafkaConnectionFromEnv, LockstepHeader, type KafkaConnectionOptions } from '@lockstep/core';
-import { DeadLetterHeader, headersToStrings, redriveHeaders } from './kafka-headers.js';
-import { createKafka } from './kafkajs.adapter.js';
+import { LockstepHeader, type KafkaConnectionOptions } from '@lockstep/core';
+import { DeadLetterHeader, redriveHeaders } from '../core/dead-letter-headers.js';
+import { createKafka } from '../adapters/kafkajs/kafka-client.js';
+import { headersToStrings } from '../adapters/kafkajs/kafka-headers.js';
 
 /** A record of a dead-letter topic, with its dead-letter headers decoded. */
 export interface DeadLetterRecord {
@@ -25,8 +26,8 @@ export interface DeadLetterRecord {
 export interface DeadLetterReadOptions {
   /** The dead-letter topic, e.g. `lockstep.order.dlq`. */
   deadLetterTopic: string;
-  /** Brokers and security. Default: `kafkaConnectionFromEnv()`. */
-  kafka?: KafkaConnectionOptions;
+  /** Brokers and security (`kafkaConnectionFromEnv(process.env)` reads LOCKSTEP_KAFKA_*). */
+  kafka: KafkaConnectionOptions;
   /** Only records dead-lettered by this consumer (`lockstep-dlq-consumer`). */
   consumer?: string;
   /** Only records with one of these reasons (`lockstep-dlq-reason`). */
@@ -152,7 +153,7 @@ const matches = (r: DeadLetterRecord, o: DeadLetterReadOptions): boolean =>
 
 /** Lists every record of a dead-letter topic (nothing is consumed or moved). */
 export async function listDeadLetters(options: DeadLetterReadOptions): Promise<DeadLetterRecord[]> {
-  const kafka = createKafka(options.kafka ?? kafkaConnectionFromEnv(), 'lockstep-dlq');
+  const kafka = createKafka(options.kafka, 'lockstep-dlq');
   const { records, close } = await readToEnd(kafka, options.deadLetterTopic, `lockstep-dlq-list-${randomBytes(6).toString('hex')}`, options.timeoutMs ?? 60_000);
   await close();
   return records.filter((r) => matches(r, options));
@@ -166,7 +167,7 @@ export async function listDeadLetters(options: DeadLetterReadOptions): Promise<D
  * over for good (the cursor moves past them); use a `cursorGroup` per filter to keep them.
  */
 export async function redriveDeadLetters(options: DeadLetterRedriveOptions): Promise<DeadLetterRedriveResult> {
-  const kafka = createKafka(options.kafka ?? kafkaConnectionFromEnv(), 'lockstep-dlq');
+  const kafka = createKafka(options.kafka, 'lockstep-dlq');
   const group = options.cursorGroup ?? `lockstep-dlq-redrive.${options.deadLetterTopic}`;
   const read = await readToEnd(
     kafka,

@@ -1,8 +1,8 @@
-import type { ConsumedRecord } from './record-decoder.js';
+import type { ConsumedRecord } from '../core/consumed-record.js';
 
 /**
- * The two things the consumer needs from Kafka, as small ports of our own: kafkajs (in
- * maintenance mode) stays behind them in `kafkajs.adapter.ts`.
+ * What the consumer needs from Kafka to read, as a small port of our own: kafkajs (in
+ * maintenance mode) stays behind it in `adapters/kafkajs/`.
  */
 
 /** Records of one partition, in offset order, handed over one batch at a time. Contract:
@@ -27,24 +27,14 @@ export interface PartitionBatch {
 }
 
 export interface RecordSource {
-  /** Joins the group and hands batches to `onBatch`; resolves once consuming started. */
+  /** Waits for the topics to exist (see the adapter's options), joins the group and hands
+   * batches to `onBatch`; resolves once consuming started. */
   start(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void>;
   /** Called after each (re)assignment of partitions to this member, with them (topic → partitions). */
   onAssignment(listener: (assigned: Record<string, number[]>) => void): void;
+  /** False once the source stopped fetching for good on its own (the Kafka client crashed and
+   * will not restart). Optional: a source without it counts as running while started. */
+  isRunning?(): boolean;
   /** Stops fetching, waits for the batches in flight, leaves the group. */
   stop(): Promise<void>;
-}
-
-export interface OutgoingRecord {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
-
-/** Where dead letters go: acknowledged by all in-sync replicas before `publish` resolves. */
-export interface DeadLetterSink {
-  /** Creates `deadLetterTopic` (as many partitions as `sourceTopic`) when it is missing. */
-  ensureTopic(sourceTopic: string, deadLetterTopic: string): Promise<void>;
-  publish(topic: string, record: OutgoingRecord): Promise<void>;
-  close(): Promise<void>;
 }

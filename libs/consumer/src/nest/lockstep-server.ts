@@ -1,27 +1,41 @@
-import { Logger, type Type } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
 import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { register as globalRegistry, type Registry } from 'prom-client';
 import { lastValueFrom } from 'rxjs';
 import type { EntityManager } from 'typeorm';
-import {
-  DEFAULT_CONSUMER_OFFSETS_TABLE,
-  DEFAULT_INBOX_TABLE,
-  kafkaConnectionFromEnv,
-  LockstepHeader,
-} from '@lockstep/core';
+import { LockstepHeader } from '@lockstep/core';
 import { OutboxContext } from '@lockstep/outbox';
-import { DEFAULT_DEAD_LETTERS_TABLE, DEFAULT_PARKED_KEYS_TABLE, LOCKSTEP_HANDLER_EXTRAS, LOCKSTEP_TRANSPORT } from './consumer.constants.js';
-import { ConsumerConfigError } from './consumer.errors.js';
-import { ConsumerMetrics } from './consumer.metrics.js';
-import { ConsumerStore } from './consumer-store.js';
-import { createKafka, KafkajsDeadLetterSink, KafkajsRecordSource } from './kafkajs.adapter.js';
-import type { DeadLetterSink, RecordSource } from './kafka.port.js';
+import { ConsumerConfigError } from '../core/consumer.errors.js';
+import { consumerTables } from '../core/consumer-tables.js';
+import { createKafka } from '../adapters/kafkajs/kafka-client.js';
+import { KafkajsDeadLetterSink } from '../adapters/kafkajs/kafkajs-dead-letter-sink.js';
+import { KafkajsRecordSource } from '../adapters/kafkajs/kafkajs-record-source.js';
+import { ConsumerStore } from '../adapters/mysql/consumer-store.js';
+import { ConsumerMetrics } from '../adapters/prometheus/consumer.metrics.js';
+import type { DeadLetterSink } from '../ports/dead-letter-sink.port.js';
+import type { HandlerInvoker } from '../ports/handler-invoker.port.js';
+import type { RecordSource } from '../ports/record-source.port.js';
+import { PartitionProcessor, type StalledPartition } from '../processing/partition-processor.js';
 import { LockstepContext } from './lockstep-context.js';
+import type { LockstepHandlerBinding } from './lockstep-handler.decorator.js';
 import type { LockstepServerOptions } from './lockstep-server.options.js';
-import type { LockstepHandlerBinding } from './on-event.decorator.js';
-import { PartitionProcessor, type HandlerInvoker } from './partition-processor.js';
+import { LOCKSTEP_HANDLER_EXTRAS, LOCKSTEP_TRANSPORT } from './lockstep.constants.js';
 
-type Status = 'disconnected' | 'connecting' | 'connected' | 'closing';
+/** `connecting` (also while waiting for topics) → `connected` → `closing` → `disconnected`. */
+export type LockstepServerStatus = 'disconnected' | 'connecting' | 'connected' | 'closing';
+type Status = LockstepServerStatus;
+
+/** What `LockstepServer#health()` reports; the terminus indicator turns it into up/down. */
+export interface LockstepConsumerHealth {
+  /** Connected, the Kafka consumer running, and no partition stalled. */
+  healthy: boolean;
+  status: LockstepServerStatus;
+  /** Why it is not healthy (absent when healthy). */
+  reason?: string;
+  /** Partitions whose batch made no progress for `stallAfterMs`. */
+  stalledPartitions: StalledPartition[];
+}
 
 /** Seams for tests of the transport itself; production code passes none. */
 export interface LockstepServerSeams {
@@ -32,9 +46,11 @@ export interface LockstepServerSeams {
 /**
  * Nest microservice transport that applies Lockstep events to MySQL exactly once.
  *
+ * Usually built by `LockstepConsumerModule` (`app.get(LockstepServer)`); by hand:
+ *
  * ```ts
  * app.connectMicroservice({ strategy: new LockstepServer({ consumerName: 'order-view',
- *   dataSource: app.get(DataSource), topics: ['lockstep.order'] }) });
+ *   dataSource: app.get(DataSource), topics: ['lockstep.order'], kafka: { brokers: ['127.0.0.1:9092'], ssl: false } }) });
  * await app.startAllMicroservices();
  * ```
  *
@@ -55,6 +71,8 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
   private processor: PartitionProcessor | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly groupId: string;
+  /** prom-client registry holding this consumer's metrics (served by the module at `metricsPath`). */
+  readonly registry: Registry;
 
   constructor(
     private readonly options: LockstepServerOptions,
@@ -70,18 +88,19 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
     if (!options.dataSource) {
       throw new ConsumerConfigError('no dataSource', 'pass the TypeORM DataSource of the read model (app.get(DataSource))');
     }
+    if (!options.kafka?.brokers?.length) {
+      throw new ConsumerConfigError('no Kafka brokers', "pass kafka: { brokers: ['host:9092'], ssl: false } (kafkaConnectionFromEnv(process.env) reads LOCKSTEP_KAFKA_*)");
+    }
     this.groupId = options.groupId ?? options.consumerName;
-    this.metrics = new ConsumerMetrics(options.registry);
-    this.store = new ConsumerStore(options.dataSource, options.consumerName, this.groupId, {
-      inbox: options.tables?.inbox ?? DEFAULT_INBOX_TABLE,
-      offsets: options.tables?.offsets ?? DEFAULT_CONSUMER_OFFSETS_TABLE,
-      parkedKeys: options.tables?.parkedKeys ?? DEFAULT_PARKED_KEYS_TABLE,
-      deadLetters: options.tables?.deadLetters ?? DEFAULT_DEAD_LETTERS_TABLE,
-    });
+    this.registry = options.registry ?? globalRegistry;
+    this.metrics = new ConsumerMetrics(this.registry);
+    this.store = new ConsumerStore(options.dataSource, options.consumerName, this.groupId, consumerTables(options.tables));
     this.setStatus('disconnected');
   }
 
   private currentStatus: Status = 'disconnected';
+  /** What start-up is waiting for (a missing topic), for `health()`. */
+  private waitingFor: string | undefined;
 
   /** `connecting` → `connected` → `closing` → `disconnected`; for health endpoints. */
   get state(): Status {
@@ -93,12 +112,29 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
     this._status$.next(status);
   }
 
-  /** Called by Nest for each `@OnEvent()` method (through `EventPattern`). */
+  /** Connected and running, no partition stalled (see `stallAfterMs`): for health checks. */
+  health(now = Date.now()): LockstepConsumerHealth {
+    const status = this.currentStatus;
+    if (status !== 'connected') {
+      return { healthy: false, status, reason: this.waitingFor ?? `the consumer is ${status}`, stalledPartitions: [] };
+    }
+    if (this.source?.isRunning?.() === false) {
+      return { healthy: false, status, reason: 'the Kafka consumer stopped after an error it does not restart from', stalledPartitions: [] };
+    }
+    const stalledPartitions = this.processor?.stalledPartitions(this.options.stallAfterMs ?? 60_000, now) ?? [];
+    if (stalledPartitions.length > 0) {
+      const list = stalledPartitions.map((p) => `${p.topic}[${p.partition}] for ${Math.round(p.stalledForMs / 1000)} s`).join(', ');
+      return { healthy: false, status, reason: `no progress on ${list}`, stalledPartitions };
+    }
+    return { healthy: true, status, stalledPartitions };
+  }
+
+  /** Called by Nest for each `@LockstepHandler()` method (through `EventPattern`). */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     super.addHandler(pattern, callback, isEventHandler, extras);
     const binding = extras[LOCKSTEP_HANDLER_EXTRAS] as LockstepHandlerBinding | undefined;
     if (!binding) {
-      this.logger.warn(`ignoring handler for ${String(pattern)}: use @OnEvent(EventClass) on Lockstep handlers`);
+      this.logger.warn(`ignoring handler for ${String(pattern)}: use @LockstepHandler(EventClass) on Lockstep handlers`);
       return;
     }
     const type = binding.eventType;
@@ -126,29 +162,35 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
     if (missing.length > 0) {
       throw new ConsumerConfigError(
         `consumer tables missing: ${missing.join(', ')}`,
-        'run the Lockstep migrations (lockstepMigrations from migrations/index.ts) on the read-model database, or create them with inboxTableDdl(), consumerOffsetsTableDdl(), parkedKeysTableDdl() and deadLettersTableDdl()',
+        'run the Lockstep migrations (lockstepMigrations from @lockstep/consumer) on the read-model database, or create them with inboxTableDdl(), consumerOffsetsTableDdl(), parkedKeysTableDdl() and deadLettersTableDdl()',
       );
     }
     this.setStatus('connecting');
-    const kafka = createKafka(o.kafka ?? kafkaConnectionFromEnv(), o.clientId ?? `lockstep-consumer-${o.consumerName}`);
-    this.sink = this.seams.deadLetterSink ?? new KafkajsDeadLetterSink(kafka);
-    const concurrency = o.partitionsConcurrency ?? 3;
-    this.source =
+    const kafka = createKafka(o.kafka, o.clientId ?? `lockstep-consumer-${o.consumerName}`);
+    const sink = this.seams.deadLetterSink ?? new KafkajsDeadLetterSink(kafka);
+    const source =
       this.seams.source ??
       new KafkajsRecordSource(kafka, {
         groupId: this.groupId,
         topics: o.topics,
         fromBeginning: o.fromBeginning ?? true,
-        partitionsConcurrency: concurrency,
+        partitionsConcurrency: o.partitionsConcurrency ?? 3,
         sessionTimeoutMs: o.sessionTimeoutMs ?? 10_000,
         heartbeatIntervalMs: o.heartbeatIntervalMs ?? 1_000,
+        topicWaitMs: o.topicWaitMs ?? 300_000,
+        log: (message) => {
+          this.waitingFor = message;
+          this.logger.log(message);
+        },
       });
-    const processor = new PartitionProcessor(
-      o.dataSource,
-      this.store,
-      this.sink,
-      this.metrics,
-      {
+    this.sink = sink;
+    this.source = source;
+    const processor = new PartitionProcessor({
+      dataSource: o.dataSource,
+      store: this.store,
+      sink,
+      metrics: this.metrics,
+      settings: {
         consumer: o.consumerName,
         mode: o.mode ?? 'event',
         maxBatchEvents: o.maxBatchEvents ?? 500,
@@ -159,17 +201,31 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
         onDeadLetter: o.onDeadLetter ?? 'park-key',
         deadLetterTopic: o.deadLetterTopic ?? ((topic) => `${topic}.dlq`),
       },
-      (type) => this.bindings.get(type)?.binding.eventClass as Type<object> | undefined,
-      this.invoker(),
-      this.logger as Logger,
-    );
+      classFor: (type) => this.bindings.get(type)?.binding.eventClass,
+      invoke: this.invoker(),
+      logger: this.logger,
+    });
     this.processor = processor;
-    this.source.onAssignment((assigned) => {
+    source.onAssignment((assigned) => {
       processor.forgetPartitions();
       const list = Object.entries(assigned).map(([topic, partitions]) => `${topic}[${[...partitions].sort((a, b) => a - b).join(',')}]`);
       this.logger.log(`group ${this.groupId}: assigned ${list.length > 0 ? list.join(' ') : 'no partitions'}`);
     });
-    await this.source.start((batch) => processor.processBatch(batch));
+    try {
+      await source.start((batch) => processor.processBatch(batch));
+    } catch (error) {
+      // Nothing keeps running after a failed start (e.g. the topic never appeared).
+      await source.stop().catch(() => undefined);
+      await sink.close().catch(() => undefined);
+      if (this.source === source) this.source = undefined;
+      if (this.sink === sink) this.sink = undefined;
+      this.setStatus('disconnected');
+      throw error;
+    } finally {
+      this.waitingFor = undefined;
+    }
+    // close() during the start (e.g. while waiting for a topic): stay closed.
+    if (this.currentStatus !== 'connecting' || this.source !== source) return;
     const days = o.inboxRetentionDays ?? 7;
     if (days > 0) {
       this.retentionTimer = setInterval(() => void this.pruneInbox(days), o.inboxRetentionIntervalMs ?? 3_600_000);
@@ -250,7 +306,7 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
   }
 
   on(): never {
-    throw new Error('LockstepServer has no events to listen to; use @OnEvent() handlers');
+    throw new Error('LockstepServer has no events to listen to; use @LockstepHandler() methods');
   }
 
   unwrap<T>(): T {

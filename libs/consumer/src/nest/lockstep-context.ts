@@ -18,7 +18,7 @@ export interface LockstepRecordInfo {
 type LockstepContextArgs = [LockstepRecordInfo, EntityManager];
 
 /**
- * Second argument of an `@OnEvent()` handler (or `@Ctx()`). `manager` is the EntityManager of
+ * Second argument of a `@LockstepHandler()` method (or `@Ctx()`). `manager` is the EntityManager of
  * the transaction that also holds the inbox row and the stored offset: write the read model
  * through it, and only through it, or the write is not part of "exactly once".
  */

@@ -1,5 +1,5 @@
 import { quoteIdent } from '@lockstep/core';
-import { DEFAULT_DEAD_LETTERS_TABLE, DEFAULT_PARKED_KEYS_TABLE } from './consumer.constants.js';
+import { DEFAULT_DEAD_LETTERS_TABLE, DEFAULT_PARKED_KEYS_TABLE } from '../../core/consumer-tables.js';
 
 /**
  * Keys (aggregates) whose events are held back because an earlier event of theirs was

@@ -1,26 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { quoteIdent } from '@lockstep/core';
-import { ConsumerStoreError } from './consumer.errors.js';
+import { ConsumerStoreError } from '../../core/consumer.errors.js';
+import type { ConsumerTables } from '../../core/consumer-tables.js';
+import { keyHash, type StoredPartitionState } from '../../core/partition-state.js';
 
-export interface ConsumerTables {
-  inbox: string;
-  offsets: string;
-  parkedKeys: string;
-  deadLetters: string;
-}
-
-/** What MySQL remembers about one partition for this consumer group. */
-export interface StoredPartitionState {
-  /** Next offset to apply, committed with the read model; undefined if never stored. */
-  nextOffset: bigint | undefined;
-  /** Parked keys of this partition: key hash (hex) → head event id (hex, '' if none). */
-  parked: Map<string, string>;
-}
-
+/** Whether this consumer has seen an event: `applied` (inbox row), `dead-lettered` (inbox row
+ * and dead-letter row) or `new`. */
 export type EventStatus = 'new' | 'applied' | 'dead-lettered';
-
-export const keyHash = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
 const ER_DUP_ENTRY = 1062;
 const errnoOf = (error: unknown): number | undefined => {
@@ -29,7 +15,8 @@ const errnoOf = (error: unknown): number | undefined => {
 };
 
 /**
- * SQL of the consumer's own tables. Every write that belongs to an event takes the caller's
+ * The consumer's inbox, stored offsets, parked keys and dead-letter markers, in MySQL (the
+ * read model's database). Every write that belongs to an event takes the caller's
  * QueryRunner, so it commits or rolls back with the read-model writes of that event.
  */
 export class ConsumerStore {

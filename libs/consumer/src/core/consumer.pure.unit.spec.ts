@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from './backoff.js';
-import { DeadLetterHeader, deadLetterHeaders, headersToStrings, redriveHeaders } from './kafka-headers.js';
+import { DeadLetterHeader, deadLetterHeaders, redriveHeaders } from './dead-letter-headers.js';
 import { safeJsonParse } from './safe-json.js';
 
 describe('safeJsonParse', () => {
@@ -39,13 +39,7 @@ describe('backoffDelay', () => {
   });
 });
 
-describe('header mapping', () => {
-  it('turns kafkajs headers into strings, last value of a repeated header wins', () => {
-    const h = headersToStrings({ a: Buffer.from('x'), b: 'y', c: [Buffer.from('1'), Buffer.from('2')], d: undefined });
-    expect({ ...h }).toEqual({ a: 'x', b: 'y', c: '2' });
-    expect(Object.getPrototypeOf(h)).toBeNull();
-  });
-
+describe('dead-letter headers', () => {
   it('adds the dead-letter headers over the original ones and strips stale ones', () => {
     const at = new Date('2026-11-24T20:00:00.000Z');
     const h = deadLetterHeaders(

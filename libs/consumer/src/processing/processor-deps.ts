@@ -1,0 +1,40 @@
+import type { DataSource } from 'typeorm';
+import type { BackoffOptions } from '../core/backoff.js';
+import type { EventClass } from '../core/consumed-record.js';
+import type { ConsumerStore } from '../adapters/mysql/consumer-store.js';
+import type { ConsumerMetrics } from '../adapters/prometheus/consumer.metrics.js';
+import type { DeadLetterSink } from '../ports/dead-letter-sink.port.js';
+import type { HandlerInvoker } from '../ports/handler-invoker.port.js';
+
+/** The processing options, defaults filled in (see LockstepServerOptions for each). */
+export interface ProcessorSettings {
+  consumer: string;
+  mode: 'event' | 'batch';
+  maxBatchEvents: number;
+  maxPayloadBytes: number;
+  maxAttempts: number;
+  backoff: BackoffOptions;
+  unknownEventType: 'skip' | 'dead-letter' | 'fail';
+  onDeadLetter: 'park-key' | 'skip-and-continue';
+  deadLetterTopic: (topic: string) => string;
+}
+
+/** Where processing logs (Nest's Logger fits). */
+export interface ProcessorLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** What the parts of the partition processor share. */
+export interface ProcessorDeps {
+  dataSource: DataSource;
+  store: ConsumerStore;
+  sink: DeadLetterSink;
+  metrics: ConsumerMetrics;
+  settings: ProcessorSettings;
+  /** Event class by event type, from the registered handlers. */
+  classFor: (type: string) => EventClass | undefined;
+  invoke: HandlerInvoker;
+  logger: ProcessorLogger;
+}
