@@ -109,7 +109,7 @@ async function main(): Promise<void> {
         `| ${concurrency} | ${Math.round(b)} | ${Math.round(w)} | ${(w / b).toFixed(2)} | ${median(baseline.map((x) => x.p99Ms)).toFixed(1)} | ${median(withOutbox.map((x) => x.p99Ms)).toFixed(1)} | ${baseline.map((x) => Math.round(x.txPerSec)).join(' / ')} | ${withOutbox.map((x) => Math.round(x.txPerSec)).join(' / ')} |`,
       );
     }
-    const [{ n }] = (await dataSource.query('SELECT COUNT(*) AS n FROM lockstep_outbox')) as Array<{ n: string }>;
+    const [{ n }] = await dataSource.query<[{ n: string }]>('SELECT COUNT(*) AS n FROM lockstep_outbox');
     const report = [
       `# Outbox write overhead${quick ? ' (--quick)' : ''}`,
       '',

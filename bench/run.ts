@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import { outboxTableDdl, relayCheckpointTableDdl } from '@lockstep/core';
 import { createTestDatabase, createTopics, type TestDatabase } from '@lockstep/testing';
 import { writeBacklog, writeLive, writeMarker, type WrittenEvent } from './lib/data.js';
@@ -128,7 +127,7 @@ const failures: string[] = [];
 
 function push<K, V>(m: Map<K, Map<string, V[]>>, k: K, sys: string, v: V): void {
   let inner = m.get(k);
-  if (!inner) m.set(k, (inner = new Map()));
+  if (!inner) m.set(k, (inner = new Map<string, V[]>()));
   let list = inner.get(sys);
   if (!list) inner.set(sys, (list = []));
   list.push(v);

@@ -79,7 +79,7 @@ export function connectionOptions(db: MysqlConnectionOptions & { name?: string }
   return { host, port, user, password, database };
 }
 
-async function openWriters(db: MysqlConnectionOptions, table: string, connections: number, size: number, offset = 0): Promise<{ writers: Writer[]; close(): Promise<void> }> {
+async function openWriters(db: MysqlConnectionOptions, table: string, connections: number, size: number, offset = 0): Promise<{ writers: Writer[]; close: () => Promise<void> }> {
   const conns = await Promise.all(Array.from({ length: connections }, () => mysql.createConnection(connectionOptions(db))));
   return {
     writers: conns.map((c, i) => new Writer(c, table, offset + i, size)),

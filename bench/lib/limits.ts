@@ -28,10 +28,10 @@ export async function zongjiDecodeRate(db: MysqlConnectionOptions & { name: stri
         clearTimeout(timer);
         resolve();
       }
-    }) as never);
+    }));
     zongji.on('error', ((e: Error) => {
       if (!stopping) reject(e);
-    }) as never);
+    }));
     zongji.start({ serverId, gtidSet: startGtid, includeEvents: ['tablemap', 'writerows'], includeSchema: { [db.name]: [table] } });
   });
   stopping = true;

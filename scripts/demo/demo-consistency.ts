@@ -4,6 +4,19 @@ import { loyaltyPointsFor } from '@lockstep/order-contracts';
 import { readAllCommitted } from '@lockstep/testing';
 
 /** The end-of-run consistency report: source truth vs Kafka vs read models. */
+/** mysql2's [rows, fields] for a `SELECT COUNT(*) AS n` query. */
+type CountResult = [Array<{ n: number | string }>, unknown];
+
+/** A row of demo_customer_totals (DECIMAL/BIGINT columns may come back as strings). */
+interface CustomerTotalsRow {
+  customer_id: string;
+  orders_placed: number | string;
+  placed_cents: number | string;
+  paid_cents: number | string;
+  cancelled_cents: number | string;
+  loyalty_points: number | string;
+}
+
 export interface ConsistencyReport {
   sourceEvents: number;
   kafkaRecords: number;
@@ -70,7 +83,7 @@ export async function checkConsistency(db: Connection, topics: string[], consume
 
   const [[leak]] = (await db.query(
     "SELECT COUNT(*) AS n FROM lockstep_outbox o LEFT JOIN demo_orders d ON d.id = o.aggregate_id WHERE o.aggregate_type = 'order' AND d.id IS NULL",
-  )) as any;
+  )) as CountResult;
 
   // Read models vs the values computed from the source tables.
   const [orders] = await db.query('SELECT id, customer_id, total_cents, status FROM demo_orders');
@@ -87,7 +100,7 @@ export async function checkConsistency(db: Connection, topics: string[], consume
     expected.set(o.customer_id, e);
   }
   const [totals] = await db.query('SELECT * FROM demo_customer_totals');
-  const actualTotals = new Map((totals as any[]).map((t) => [t.customer_id as string, t]));
+  const actualTotals = new Map((totals as CustomerTotalsRow[]).map((t) => [t.customer_id, t]));
   let wrongTotals = 0;
   for (const [customer, e] of expected) {
     const t = actualTotals.get(customer);
@@ -100,7 +113,7 @@ export async function checkConsistency(db: Connection, topics: string[], consume
   const [[statusDiff]] = (await db.query(
     `SELECT COUNT(*) AS n FROM demo_orders o LEFT JOIN demo_order_status v ON v.order_id = o.id
      WHERE v.order_id IS NULL OR v.status <> o.status OR v.total_cents <> o.total_cents`,
-  )) as any;
+  )) as CountResult;
 
   return {
     sourceEvents: source.length,
@@ -111,8 +124,8 @@ export async function checkConsistency(db: Connection, topics: string[], consume
     outOfOrderInKafka: outOfOrder,
     appliedEvents: applied.size,
     missingInReadModel: source.filter((s) => !applied.has(s.id)).length,
-    leakedEvents: Number(leak.n),
+    leakedEvents: Number(leak?.n),
     wrongCustomerTotals: wrongTotals,
-    wrongOrderStatuses: Number(statusDiff.n),
+    wrongOrderStatuses: Number(statusDiff?.n),
   };
 }

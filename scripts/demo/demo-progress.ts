@@ -1,5 +1,8 @@
 import type { Connection } from 'mysql2/promise';
 
+/** mysql2's [rows, fields] for a `SELECT … AS n` query. */
+type CountResult = [Array<{ n: number | string }>, unknown];
+
 export interface ProgressSample {
   written: number;
   published: number;
@@ -34,21 +37,21 @@ export class ProgressDisplay {
   }
 
   async sample(): Promise<ProgressSample> {
-    const [[w]] = (await this.db.query('SELECT COUNT(*) AS n FROM lockstep_outbox')) as any;
-    const [[p]] = (await this.db.query('SELECT COALESCE(SUM(events_published), 0) AS n FROM lockstep_relay_checkpoint')) as any;
-    const [[a]] = (await this.db.query('SELECT COUNT(*) AS n FROM lockstep_inbox WHERE consumer = ?', [this.consumerName])) as any;
+    const [[w]] = (await this.db.query('SELECT COUNT(*) AS n FROM lockstep_outbox')) as CountResult;
+    const [[p]] = (await this.db.query('SELECT COALESCE(SUM(events_published), 0) AS n FROM lockstep_relay_checkpoint')) as CountResult;
+    const [[a]] = (await this.db.query('SELECT COUNT(*) AS n FROM lockstep_inbox WHERE consumer = ?', [this.consumerName])) as CountResult;
     const [lags] = (await this.db.query(
       `SELECT TIMESTAMPDIFF(MICROSECOND, o.created_at, i.processed_at) / 1000 AS ms
        FROM lockstep_inbox i JOIN lockstep_outbox o ON o.id = i.event_id
        WHERE i.consumer = ? ORDER BY i.processed_at DESC LIMIT 2000`,
       [this.consumerName],
-    )) as any;
-    const ms = (lags as Array<{ ms: string }>).map((r) => Number(r.ms)).sort((x, y) => x - y);
+    )) as [Array<{ ms: string }>, unknown];
+    const ms = lags.map((r) => Number(r.ms)).sort((x, y) => x - y);
     const pct = (q: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!.toFixed(0) : '-');
     return {
-      written: Number(w.n),
-      published: Number(p.n),
-      applied: Number(a.n),
+      written: Number(w?.n),
+      published: Number(p?.n),
+      applied: Number(a?.n),
       lagText: ms.length ? `p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms (last ${ms.length} events)` : 'n/a',
     };
   }

@@ -63,10 +63,10 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadSta
       const body = plan.invalid
         ? { customerId: plan.customerId, totalCents: -1, itemCount: 0 }
         : { customerId: plan.customerId, totalCents: plan.overLimit ? 900_000 : plan.totalCents, itemCount: 1 + (plan.totalCents % 5) };
-      const placed = await postJson(`${options.ordersUrl}/orders`, body);
+      const placed = await postJson<{ id: string }>(`${options.ordersUrl}/orders`, body);
       count(placed.status, () => stats.placed++);
       if (placed.status === 201) {
-        const id = placed.json.id as string;
+        const id = placed.json!.id;
         if (plan.followUp < 0.6) {
           count((await postJson(`${options.ordersUrl}/orders/${id}/pay`)).status, () => stats.paid++);
         } else if (plan.followUp < 0.8) {

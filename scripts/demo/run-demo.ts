@@ -58,8 +58,8 @@ async function prepareDatabase(): Promise<{ initialGtid: string; relayUrl: strin
     await root.query(`CREATE DATABASE \`${demoDb.database}\``);
     await prepareDemoDatabase(formatMysqlUrl(demoDb));
 
-    const [[version]] = (await root.query('SELECT VERSION() AS v')) as any;
-    const flavour = String(version.v).includes('MariaDB') ? 'mariadb' : 'mysql';
+    const [[version]] = (await root.query('SELECT VERSION() AS v')) as [Array<{ v: string }>, unknown];
+    const flavour = String(version?.v).includes('MariaDB') ? 'mariadb' : 'mysql';
     const relayUser = { ...demoDb, user: 'lockstep_demo_relay', password: randomBytes(12).toString('hex') };
     await root.query(`DROP USER IF EXISTS 'lockstep_demo_relay'@'%'`);
     for (const sql of relayUserGrantsSql(relayUser.user, relayUser.password, demoDb.database, 'lockstep_outbox', { flavour })) {

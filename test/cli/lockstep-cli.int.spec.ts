@@ -15,8 +15,9 @@ describe('lockstep CLI', () => {
         env: { ...process.env, LOCKSTEP_MYSQL_URL: mysqlUrl, ...env },
       });
       return { code: 0, stdout, stderr };
-    } catch (error: any) {
-      return { code: error.code as number, stdout: String(error.stdout), stderr: String(error.stderr) };
+    } catch (error) {
+      const failed = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: failed.code as number, stdout: String(failed.stdout), stderr: String(failed.stderr) };
     }
   };
 
@@ -63,9 +64,9 @@ describe('lockstep CLI', () => {
       expect(first.code, first.stderr).toBe(0);
       expect(first.stdout).toContain('4 migration(s) applied');
       const c = await empty.admin();
-      const [tables] = (await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY 1', [empty.name])) as any;
+      const [tables] = (await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY 1', [empty.name])) as [Array<{ t: string }>, unknown];
       await c.end();
-      expect((tables as { t: string }[]).map((r) => r.t)).toEqual(
+      expect(tables.map((r) => r.t)).toEqual(
         expect.arrayContaining(['lockstep_outbox', 'lockstep_inbox', 'lockstep_consumer_offsets', 'lockstep_relay_checkpoint', 'lockstep_consumer_parked', 'lockstep_consumer_dead_letters', 'lockstep_migrations']),
       );
       const again = await cli(['migrate'], empty.url);

@@ -1,4 +1,4 @@
-import ZongJi from '@vlasky/zongji';
+import ZongJi, { type WriteRowsEvent } from '@vlasky/zongji';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, waitFor, type TestDatabase } from '@lockstep/testing';
 
@@ -39,9 +39,10 @@ describe('MariaDB binlog (real, private instance) read by @vlasky/zongji', () =>
       zongji.once('ready', () => resolve());
       zongji.once('error', reject);
     });
-    zongji.on('binlog', (event: any) => {
+    zongji.on('binlog', (event) => {
       if (event.getEventName() === 'writerows') {
-        for (const row of event.rows) rows.push({ gtid: event.gtid, values: row });
+        const write = event as WriteRowsEvent;
+        for (const row of write.rows) rows.push({ gtid: write.gtid, values: row });
       }
     });
     zongji.start({
@@ -55,7 +56,7 @@ describe('MariaDB binlog (real, private instance) read by @vlasky/zongji', () =>
       await c.beginTransaction();
       await c.query("INSERT INTO proof VALUES (1, 'héllo ✓')");
       await c.commit();
-      const [[{ gtid }]] = (await c.query('SELECT @@last_gtid AS gtid')) as any;
+      const [[{ gtid }]] = (await c.query('SELECT @@last_gtid AS gtid')) as [[{ gtid: string }], unknown];
 
       const [row] = await waitFor('the insert in the binlog', () => (rows.length > 0 ? rows : undefined));
       expect(row!.values).toEqual({ id: 1, note: 'héllo ✓' });

@@ -176,7 +176,7 @@ export async function readAllCommittedKafkajs(
         })
         .catch((error: unknown) => {
           clearTimeout(timer);
-          reject(error as Error);
+          reject(error);
         });
     });
   } finally {

@@ -44,8 +44,8 @@ export function spawnRelayProcess(env: Record<string, string>, logFile?: string)
     log?.write(chunk);
     for (const l of [...listeners]) l();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       log?.end();
