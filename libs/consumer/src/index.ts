@@ -20,9 +20,11 @@ export * from './core/backoff.js';
 export type { ConsumedRecord } from './core/consumed-record.js';
 export type { DeadLetterReason } from './core/record-decoder.js';
 
-// Ports (for tests of the transport and other Kafka clients)
+// Ports: what processing needs, kept free of client libraries (tests and other clients implement them)
 export type { PartitionBatch, RecordSource } from './ports/record-source.port.js';
 export type { DeadLetterSink, OutgoingRecord } from './ports/dead-letter-sink.port.js';
+export type { EventStatus, InboxStore, StoreTransaction } from './ports/inbox-store.port.js';
+export type { ConsumerMetricsPort } from './ports/consumer-metrics.port.js';
 
 // Adapters with public use
 export * from './adapters/mysql/consumer-schema.js';

@@ -186,7 +186,6 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
     this.sink = sink;
     this.source = source;
     const processor = new PartitionProcessor({
-      dataSource: o.dataSource,
       store: this.store,
       sink,
       metrics: this.metrics,

@@ -2,7 +2,6 @@ import { DeadLetterPublishError } from '../core/consumer.errors.js';
 import { DeadLetterHeader, deadLetterHeaders } from '../core/dead-letter-headers.js';
 import { keyHashHex } from '../core/partition-state.js';
 import type { DeadLetterReason, RecordEnvelope } from '../core/record-decoder.js';
-import { inTransaction } from '../adapters/mysql/mysql-transaction.js';
 import type { OutgoingRecord } from '../ports/dead-letter-sink.port.js';
 import { ABORTED, type PartitionWork, type Step } from './partition-work.js';
 import type { ProcessorDeps } from './processor-deps.js';
@@ -32,7 +31,7 @@ export class DeadLetterer {
       // A duplicate of an event already applied, or already dead-lettered: not a new dead letter.
       if (status === 'applied' || (status === 'dead-lettered' && !redriven)) {
         const stored = await work.untilStored(() =>
-          inTransaction(this.deps.dataSource, (qr) => store.storeOffset(qr, r.topic, r.partition, BigInt(r.offset) + 1n)),
+          store.inTransaction((qr) => store.storeOffset(qr, r.topic, r.partition, BigInt(r.offset) + 1n)),
         );
         if (stored === ABORTED) return ABORTED;
         work.count(e, 'duplicate');
@@ -55,7 +54,7 @@ export class DeadLetterer {
     // A record without a valid event id cannot be re-driven into place, so it parks nothing.
     const park = settings.onDeadLetter === 'park-key' && e.key !== null && e.eventIdBytes !== undefined && !options.unpark;
     const stored = await work.untilStored(() =>
-      inTransaction(this.deps.dataSource, async (qr) => {
+      store.inTransaction(async (qr) => {
         if (e.eventIdBytes) {
           if (redriven) await store.resetDeadLetter(qr, e.eventIdBytes);
           await store.recordDeadLetter(qr, { eventId: e.eventIdBytes, topic: r.topic, partition: r.partition, offset: r.offset, reason });

@@ -4,7 +4,6 @@ import { describeError } from '../core/describe-error.js';
 import { keyHashHex } from '../core/partition-state.js';
 import type { EventRecord, RecordEnvelope } from '../core/record-decoder.js';
 import { decideRetry } from '../core/retry-decision.js';
-import { inTransaction } from '../adapters/mysql/mysql-transaction.js';
 import type { DeadLetterer } from './dead-letterer.js';
 import { failureCause, HandlerFailure } from './handler-failure.js';
 import { ABORTED, type PartitionWork, type Step } from './partition-work.js';
@@ -68,7 +67,7 @@ export class EventApplier {
     const { store, invoke } = this.deps;
     const { topic, partition } = work.batch;
     const last = events[events.length - 1]!.envelope.record;
-    return inTransaction(this.deps.dataSource, async (qr) => {
+    return store.inTransaction(async (qr) => {
       const applied: boolean[] = [];
       for (const d of events) {
         const e = d.envelope;
@@ -95,7 +94,7 @@ export class EventApplier {
     envelopes.forEach((e, i) => {
       if (applied[i]) {
         work.count(e, 'applied');
-        if (e.occurredAt) metrics.lag.observe({ consumer: settings.consumer, topic: e.record.topic }, Math.max(0, now - e.occurredAt.getTime()) / 1000);
+        if (e.occurredAt) metrics.lagObserved(settings.consumer, e.record.topic, Math.max(0, now - e.occurredAt.getTime()) / 1000);
       } else {
         work.count(e, 'duplicate');
       }

@@ -2,7 +2,7 @@ import { backoffDelay } from '../core/backoff.js';
 import { describeError } from '../core/describe-error.js';
 import { advancePast, type PartitionState } from '../core/partition-state.js';
 import type { RecordEnvelope } from '../core/record-decoder.js';
-import type { EventOutcome } from '../adapters/prometheus/consumer.metrics.js';
+import type { EventOutcome } from '../ports/consumer-metrics.port.js';
 import type { PartitionBatch } from '../ports/record-source.port.js';
 import type { ProcessorDeps } from './processor-deps.js';
 
@@ -75,6 +75,6 @@ export class PartitionWork {
   }
 
   count(e: RecordEnvelope, outcome: EventOutcome): void {
-    this.deps.metrics.events.inc({ consumer: this.deps.settings.consumer, topic: e.record.topic, outcome });
+    this.deps.metrics.eventHandled(this.deps.settings.consumer, e.record.topic, outcome);
   }
 }

@@ -1,10 +1,9 @@
-import type { DataSource } from 'typeorm';
 import type { BackoffOptions } from '../core/backoff.js';
 import type { EventClass } from '../core/consumed-record.js';
-import type { ConsumerStore } from '../adapters/mysql/consumer-store.js';
-import type { ConsumerMetrics } from '../adapters/prometheus/consumer.metrics.js';
+import type { ConsumerMetricsPort } from '../ports/consumer-metrics.port.js';
 import type { DeadLetterSink } from '../ports/dead-letter-sink.port.js';
 import type { HandlerInvoker } from '../ports/handler-invoker.port.js';
+import type { InboxStore } from '../ports/inbox-store.port.js';
 
 /** The processing options, defaults filled in (see LockstepServerOptions for each). */
 export interface ProcessorSettings {
@@ -26,12 +25,11 @@ export interface ProcessorLogger {
   error(message: string): void;
 }
 
-/** What the parts of the partition processor share. */
+/** What the parts of the partition processor share: ports only (no client library). */
 export interface ProcessorDeps {
-  dataSource: DataSource;
-  store: ConsumerStore;
+  store: InboxStore;
   sink: DeadLetterSink;
-  metrics: ConsumerMetrics;
+  metrics: ConsumerMetricsPort;
   settings: ProcessorSettings;
   /** Event class by event type, from the registered handlers. */
   classFor: (type: string) => EventClass | undefined;

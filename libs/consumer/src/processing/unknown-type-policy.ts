@@ -1,7 +1,6 @@
 import { backoffDelay } from '../core/backoff.js';
 import { UnknownEventTypeError } from '../core/consumer.errors.js';
 import type { RecordEnvelope } from '../core/record-decoder.js';
-import { inTransaction } from '../adapters/mysql/mysql-transaction.js';
 import type { DeadLetterer } from './dead-letterer.js';
 import { ABORTED, type PartitionWork, type Step } from './partition-work.js';
 import type { ProcessorDeps } from './processor-deps.js';
@@ -27,7 +26,7 @@ export class UnknownTypePolicy {
       }
       return ABORTED;
     }
-    const stored = await work.untilStored(() => inTransaction(this.deps.dataSource, (qr) => store.storeOffset(qr, r.topic, r.partition, BigInt(r.offset) + 1n)));
+    const stored = await work.untilStored(() => store.inTransaction((qr) => store.storeOffset(qr, r.topic, r.partition, BigInt(r.offset) + 1n)));
     if (stored === ABORTED) return ABORTED;
     work.count(e, 'skipped_unknown');
     work.markDone(e);

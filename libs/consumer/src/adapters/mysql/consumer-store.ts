@@ -3,10 +3,8 @@ import { quoteIdent } from '@lockstep/core';
 import { ConsumerStoreError } from '../../core/consumer.errors.js';
 import type { ConsumerTables } from '../../core/consumer-tables.js';
 import { keyHash, type StoredPartitionState } from '../../core/partition-state.js';
-
-/** Whether this consumer has seen an event: `applied` (inbox row), `dead-lettered` (inbox row
- * and dead-letter row) or `new`. */
-export type EventStatus = 'new' | 'applied' | 'dead-lettered';
+import type { EventStatus, InboxStore } from '../../ports/inbox-store.port.js';
+import { inTransaction } from './mysql-transaction.js';
 
 const ER_DUP_ENTRY = 1062;
 const errnoOf = (error: unknown): number | undefined => {
@@ -19,7 +17,7 @@ const errnoOf = (error: unknown): number | undefined => {
  * read model's database). Every write that belongs to an event takes the caller's
  * QueryRunner, so it commits or rolls back with the read-model writes of that event.
  */
-export class ConsumerStore {
+export class ConsumerStore implements InboxStore {
   private readonly t: Record<keyof ConsumerTables, string>;
 
   constructor(
@@ -34,6 +32,10 @@ export class ConsumerStore {
       parkedKeys: quoteIdent(tables.parkedKeys),
       deadLetters: quoteIdent(tables.deadLetters),
     };
+  }
+
+  inTransaction<T>(fn: (qr: QueryRunner) => Promise<T>): Promise<T> {
+    return inTransaction(this.dataSource, fn);
   }
 
   /** Names of the consumer tables that do not exist (or cannot be read) on the DataSource. */

@@ -1,10 +1,11 @@
 import { Counter, Histogram, register as globalRegistry, type Registry } from 'prom-client';
+import type { ConsumerMetricsPort, EventOutcome } from '../../ports/consumer-metrics.port.js';
 
-export type EventOutcome = 'applied' | 'duplicate' | 'dead_lettered' | 'parked' | 'skipped_unknown' | 'retried';
+export type { EventOutcome } from '../../ports/consumer-metrics.port.js';
 
 /** Prometheus metrics of the consumer. Reused when the registry already has them, so two
  * servers in one process (or a test re-creating one) share the series. */
-export class ConsumerMetrics {
+export class ConsumerMetrics implements ConsumerMetricsPort {
   readonly events: Counter<'consumer' | 'topic' | 'outcome'>;
   readonly lag: Histogram<'consumer' | 'topic'>;
 
@@ -26,5 +27,13 @@ export class ConsumerMetrics {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
         registers: [registry],
       });
+  }
+
+  eventHandled(consumer: string, topic: string, outcome: EventOutcome): void {
+    this.events.inc({ consumer, topic, outcome });
+  }
+
+  lagObserved(consumer: string, topic: string, seconds: number): void {
+    this.lag.observe({ consumer, topic }, seconds);
   }
 }
