@@ -14,7 +14,7 @@
  * words are environment; a first word `node` runs this harness's own node binary), or a JSON file
  * `--variants file.json` = [{ "name", "cwd", "command": "…" | ["…"], "env": { … } }]. Commands and
  * env values may use {mysqlUrl} {brokers} {database} {table} {topicPrefix} {relayName} {serverId}
- * {initialGtid} if a variant takes flags instead of the LOCKSTEP_* variables. Without --variant:
+ * {initialGtid} {httpPort} if a variant takes flags instead of the LOCKSTEP_* variables. Without --variant:
  * this checkout's `node --import @swc-node/register/esm-register apps/relay/src/main.ts`.
  *
  * One run of a variant:
@@ -23,7 +23,7 @@
  *  2. start kcat (-C, isolation.level=read_committed, from the beginning of the variant's event
  *     topic) and wait until it has reached the end of every partition;
  *  3. spawn the relay (own process group) with a fresh relay name (own transactional id, no
- *     checkpoint yet, LOCKSTEP_RELAY_INITIAL_GTID = the position of step 1), HTTP off;
+ *     checkpoint yet, LOCKSTEP_RELAY_INITIAL_GTID = the position of step 1), HTTP on a free port;
  *  4. start ms = spawn -> kcat prints the first of this run's events (matched by the lockstep-id
  *     header; payloads are never read or logged); CPU ms = user+system CPU of the process tree then;
  *  5. wait until all events are visible and the relay's MySQL checkpoint mirror names the last one
@@ -38,6 +38,7 @@
  *        --first-event-timeout MS (120000) --settle-timeout MS (15000) --stop-timeout MS (20000)
  *        --reuse-name (every run of a variant resumes one relay name's checkpoint instead: a restart;
  *        it re-reads all binlog since its last run, other agents' writes included)
+ *        --no-http (LOCKSTEP_RELAY_HTTP_PORT=0; default: the relay's HTTP server on a free port, as deployed)
  *        --keep (keep database, user, topics) --label TEXT --no-write
  * A preview of the relay as built JavaScript for a checkout from before #12: bench/relay-startup.prebuild.mjs.
  * Output: a markdown table on stdout, bench/results/<date>-relay-startup[-label][-HHMM].{md,json}
@@ -48,6 +49,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -92,6 +94,8 @@ const REUSE_NAME = flag('reuse-name');
 const KEEP = flag('keep');
 const LABEL = opt('label');
 const WRITE = !flag('no-write');
+/** The relay's /health + /metrics server, on by default as in a deployment (a free port per run); --no-http sets port 0. */
+const HTTP = !flag('no-http');
 const PARTITIONS = 3;
 const AGGREGATE_TYPE = 'bench';
 const CHECKPOINT_TABLE = 'lockstep_relay_checkpoint';
@@ -590,6 +594,18 @@ interface RunResult {
 
 let serverIdSeq = 1_500_000_000 + Math.floor(Math.random() * 100_000_000);
 
+/** A port nobody listens on right now (the relay binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '0.0.0.0', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 function fill(s: string, vars: Record<string, string>): string {
   return s.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
 }
@@ -619,6 +635,7 @@ async function runOnce(variant: Variant, run: number, warmup: boolean): Promise<
       relayName,
       serverId: String(serverIdSeq++),
       initialGtid: gtid,
+      httpPort: String(HTTP ? await freePort() : 0),
     };
     const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LOCKSTEP_')));
     Object.assign(env, {
@@ -633,7 +650,7 @@ async function runOnce(variant: Variant, run: number, warmup: boolean): Promise<
       LOCKSTEP_TOPIC_PREFIX: vars.topicPrefix,
       LOCKSTEP_TOPIC_PARTITIONS: String(PARTITIONS),
       LOCKSTEP_RELAY_INITIAL_GTID: gtid,
-      LOCKSTEP_RELAY_HTTP_PORT: '0',
+      LOCKSTEP_RELAY_HTTP_PORT: vars.httpPort,
     });
     for (const [k, v] of Object.entries(variant.env)) env[k] = fill(v, vars);
     const [cmd, ...args] = variant.command.map((w) => fill(w, vars));
@@ -732,7 +749,7 @@ function report(variants: Variant[], summaries: Summary[], results: RunResult[],
   p.push('');
   p.push(`Spawn -> first of ${EVENTS} committed outbox events (${PAYLOAD_BYTES} B, one source transaction) visible to kcat \`read_committed\`;`);
   p.push(`peak RSS = VmHWM of the relay process after all events were published and mirrored, just before SIGTERM.`);
-  p.push(`${RUNS} measured run(s) per variant (+${WARMUP} warm-up, discarded), variants interleaved; ${REUSE_NAME ? 'one relay name per variant (restart from its checkpoint)' : 'a fresh relay name per run (no checkpoint: starts at the binlog position before the events)'}.`);
+  p.push(`${RUNS} measured run(s) per variant (+${WARMUP} warm-up, discarded), variants interleaved; relay HTTP server ${HTTP ? 'on (a free port per run)' : 'off (port 0)'}; ${REUSE_NAME ? 'one relay name per variant (restart from its checkpoint)' : 'a fresh relay name per run (no checkpoint: starts at the binlog position before the events)'}.`);
   p.push(`${machine.cpus}, ${machine.memory}, Node ${machine.node}, load at start ${machine.load_at_start}; shared machine, medians (min–max); ratios vs \`${base.variant}\`.`);
   p.push('');
   p.push('| variant | ok | start ms | ratio | CPU ms to first event | ratio | peak RSS MiB | ratio | RSS settled MiB | stop ms | exit |');
@@ -830,7 +847,7 @@ async function main(): Promise<void> {
           startedAt: startedAt.toISOString(),
           seconds: (Date.now() - startedAt.getTime()) / 1000,
           argv,
-          settings: { runs: RUNS, warmup: WARMUP, events: EVENTS, payloadBytes: PAYLOAD_BYTES, partitions: PARTITIONS, reuseName: REUSE_NAME, reader: 'kcat -C isolation.level=read_committed fetch.wait.max.ms=10' },
+          settings: { runs: RUNS, warmup: WARMUP, events: EVENTS, payloadBytes: PAYLOAD_BYTES, partitions: PARTITIONS, reuseName: REUSE_NAME, http: HTTP, reader: 'kcat -C isolation.level=read_committed fetch.wait.max.ms=10' },
           machine,
           variants: variants.map((v) => ({ ...v, git: gitHead(v.cwd).trim() || undefined })),
           summaries,
