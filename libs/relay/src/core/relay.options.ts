@@ -24,6 +24,7 @@ export interface RelayOptions {
   name: string;
   /** Binlog, leader lock and checkpoint mirror connection (a least-privilege relay user). */
   mysql: MysqlConnectionOptions & { ssl?: unknown };
+  /** Brokers, TLS and SASL of the Kafka cluster (required; the library reads no environment: the CLI maps LOCKSTEP_KAFKA_*). */
   kafka: KafkaConnectionOptions;
   /** Database of the outbox table. Default: `mysql.database`. */
   outboxDatabase?: string;
@@ -73,9 +74,11 @@ export interface RelayOptions {
    * for brokers without transactions. Default true.
    */
   transactions?: boolean;
+  /** Where the relay logs (never payloads). Default: the console with a `[lockstep-relay]` prefix; in RelayModule, Nest's Logger. */
   logger?: RelayLogger;
-  /** Test seams: replace the zongji source or kafkajs publisher. */
+  /** Replaces the zongji binlog source (a new one per stream start). Default: ZongjiBinlogSource. */
   createBinlogSource?: () => BinlogSource;
+  /** Replaces the kafkajs publisher (a new one per session). Default: KafkaTransactionalPublisher. */
   createPublisher?: () => TransactionalPublisher;
 }
 
