@@ -77,8 +77,7 @@ describe('LockstepConsumerModule with terminus health and /metrics (Nest app, re
     apps.push(app);
     app.connectMicroservice({ strategy: app.get(LockstepServer) }, { inheritAppConfig: true });
     await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address() as { port: number };
-    return { app, base: `http://127.0.0.1:${address.port}`, registry };
+    return { app, base: await app.getUrl(), registry };
   }
 
   async function health(base: string): Promise<{ code: number; body: { status: string; info?: Record<string, unknown>; error?: Record<string, Record<string, unknown>> } }> {

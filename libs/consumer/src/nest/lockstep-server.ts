@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { register as globalRegistry, type Registry } from 'prom-client';
 import { lastValueFrom } from 'rxjs';
