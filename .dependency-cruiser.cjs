@@ -15,7 +15,8 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'A cycle makes module initialisation order-dependent (ESM) and the layers unreadable. Break it with a port or by moving the shared piece down.',
+      comment:
+        'A cycle makes module initialisation order-dependent (ESM) and the layers unreadable. Break it with a port or by moving the shared piece down.',
       from: {},
       to: { circular: true },
     },
@@ -30,42 +31,48 @@ module.exports = {
     {
       name: 'core-package-without-infrastructure',
       severity: 'error',
-      comment: '@lockstep/core is the shared contract every package and every event-contract package depends on: no Nest, Kafka or MySQL client, no TypeORM.',
+      comment:
+        '@lockstep/core is the shared contract every package and every event-contract package depends on: no Nest, Kafka or MySQL client, no TypeORM.',
       from: { path: '^libs/core/src/', pathNot: '\\.spec\\.ts$' },
       to: { path: INFRASTRUCTURE },
     },
     {
       name: 'core-inward-only',
       severity: 'error',
-      comment: "A library's core and ports do not import its adapters, its Nest glue, its CLI or its operator tools: those depend on the core, not the other way round.",
+      comment:
+        "A library's core and ports do not import its adapters, its Nest glue, its CLI or its operator tools: those depend on the core, not the other way round.",
       from: { path: '^libs/([^/]+)/src/(core|ports)/', pathNot: '\\.spec\\.ts$' },
       to: { path: '^libs/$1/src/(adapters|nest|cli|ops)/' },
     },
     {
       name: 'lib-not-to-app-test-or-tooling',
       severity: 'error',
-      comment: 'A library ships as an npm package: it cannot import an app, the repository tests, the benchmarks, the scripts or the root migrations folder.',
+      comment:
+        'A library ships as an npm package: it cannot import an app, the repository tests, the benchmarks, the scripts or the root migrations folder.',
       from: { path: '^libs/' },
       to: { path: '^(apps|test|bench|scripts|migrations)/' },
     },
     {
       name: 'lib-to-lib-through-package-name',
       severity: 'error',
-      comment: 'A library imports another library through its package name (@lockstep/<name>), never by a relative path into its folder: the relative path breaks once the packages are built and installed.',
+      comment:
+        'A library imports another library through its package name (@lockstep/<name>), never by a relative path into its folder: the relative path breaks once the packages are built and installed.',
       from: { path: '^libs/([^/]+)/' },
       to: { path: '^libs/', pathNot: '^libs/$1/', dependencyTypes: ['local'], dependencyTypesNot: ['aliased'] },
     },
     {
       name: 'app-to-lib-through-package-name',
       severity: 'error',
-      comment: 'An app imports a library through its package name (@lockstep/<name>), as a user of the package would, not libs/<name>/src/... by a relative path.',
+      comment:
+        'An app imports a library through its package name (@lockstep/<name>), as a user of the package would, not libs/<name>/src/... by a relative path.',
       from: { path: '^apps/' },
       to: { path: '^libs/', dependencyTypes: ['local'], dependencyTypesNot: ['aliased'] },
     },
     {
       name: 'lib-production-code-not-to-testing',
       severity: 'error',
-      comment: "A library's production code does not import @lockstep/testing (the test kit, a dev dependency): only specs and test fixtures do.",
+      comment:
+        "A library's production code does not import @lockstep/testing (the test kit, a dev dependency): only specs and test fixtures do.",
       from: { path: '^libs/(?!testing/)[^/]+/src/', pathNot: '\\.spec\\.ts$' },
       to: { path: '^libs/testing/' },
     },
