@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import { mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
 import { consumerMigrations } from '@lockstep/consumer';
 import { outboxMigrations } from '@lockstep/outbox';
@@ -6,7 +6,11 @@ import { relayMigrations } from '@lockstep/relay';
 import { UsageError, type CliCommand } from '../cli-command.js';
 
 /** The tables each package owns; `lockstep migrate` runs them in timestamp order (TypeORM sorts them). */
-export const lockstepMigrations = { outbox: outboxMigrations, consumer: consumerMigrations, relay: relayMigrations } as const;
+export const lockstepMigrations: Readonly<Record<'outbox' | 'consumer' | 'relay', Array<new () => MigrationInterface>>> = {
+  outbox: outboxMigrations,
+  consumer: consumerMigrations,
+  relay: relayMigrations,
+};
 type Part = keyof typeof lockstepMigrations;
 const parts = Object.keys(lockstepMigrations) as Part[];
 
