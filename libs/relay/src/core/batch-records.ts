@@ -19,7 +19,7 @@ export function batchRecords(batch: TakenBatch, router: TopicRouter): { publisha
       const kept = batch.transactions.slice(0, i);
       if (kept.length === 0) return { publishable: null, records: [], refused: error };
       const rows = kept.flatMap((t) => t.rows);
-      const publishable = { transactions: kept, events: rows.length, bytes: rows.reduce((n, r) => n + outboxRowSize(r), 0), position: kept[kept.length - 1]!.position };
+      const publishable = { transactions: kept, events: rows.length, bytes: rows.reduce((n, r) => n + outboxRowSize(r), 0), position: kept[kept.length - 1].position };
       return { publishable, records, refused: error };
     }
     records.push(...txRecords);

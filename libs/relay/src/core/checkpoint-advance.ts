@@ -16,8 +16,8 @@ export function initialCheckpoint(from: GtidPosition, now = new Date()): RelayCh
 
 /** The checkpoint after publishing `batch` on top of `committed`: its position, its last event. */
 export function checkpointAfterBatch(committed: RelayCheckpoint, batch: TakenBatch, now = new Date()): RelayCheckpoint {
-  const lastTx = batch.transactions[batch.transactions.length - 1]!;
-  const lastRow = lastTx.rows[lastTx.rows.length - 1]!;
+  const lastTx = batch.transactions[batch.transactions.length - 1];
+  const lastRow = lastTx.rows[lastTx.rows.length - 1];
   return {
     gtidSet: batch.position.gtidSet,
     binlogFile: batch.position.binlogFile,

@@ -48,7 +48,7 @@ function mysqlSets(position: string): Map<string, Intervals> {
     const intervals = sets.get(uuid.toLowerCase()) ?? [];
     for (const r of ranges) {
       const [a, b] = r.split('-');
-      intervals.push([BigInt(a!), BigInt(b ?? a!)]);
+      intervals.push([BigInt(a), BigInt(b ?? a)]);
     }
     sets.set(uuid.toLowerCase(), intervals);
   }

@@ -25,8 +25,8 @@ function hasPrivilege(grants: string[], privilege: string, db?: string, table?: 
   return grants.some((line) => {
     const m = /^GRANT (.+?) ON (\S+) TO /i.exec(line.trim());
     if (!m) return false;
-    const privs = m[1]!.toUpperCase().split(',').map((s) => s.trim().replace(/\s*\(.*\)$/, ''));
-    const target = m[2]!.replace(/`/g, '');
+    const privs = m[1].toUpperCase().split(',').map((s) => s.trim().replace(/\s*\(.*\)$/, ''));
+    const target = m[2].replace(/`/g, '');
     const covers =
       target === '*.*' || (db !== undefined && (target === `${db}.*` || (table !== undefined && target === `${db}.${table}`)));
     return covers && (privs.includes(p) || privs.includes('ALL PRIVILEGES') || privs.includes('ALL'));

@@ -26,7 +26,7 @@ export function decodeCheckpoint(value: Buffer | null | undefined): RelayCheckpo
   const parsed = JSON.parse(value.toString('utf8')) as Partial<RelayCheckpoint>;
   if (typeof parsed.gtidSet !== 'string') throw new TypeError('checkpoint record without gtidSet');
   return {
-    gtidSet: parsed.gtidSet as GtidPosition,
+    gtidSet: parsed.gtidSet,
     binlogFile: parsed.binlogFile ?? null,
     binlogPosition: parsed.binlogPosition ?? null,
     lastEventId: parsed.lastEventId ?? null,

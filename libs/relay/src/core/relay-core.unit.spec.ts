@@ -31,8 +31,8 @@ describe('TransactionAssembler', () => {
     expect(out).toEqual([]);
     a.commit(pos(5));
     expect(out).toHaveLength(1);
-    expect(out[0]!.rows).toHaveLength(3);
-    expect(out[0]!.position.gtidSet).toBe('0-1-5');
+    expect(out[0].rows).toHaveLength(3);
+    expect(out[0].position.gtidSet).toBe('0-1-5');
   });
 
   it('a partial transaction is dropped by reset (the stream restarts from the last commit)', () => {
@@ -53,7 +53,7 @@ describe('TransactionAssembler', () => {
     a.add([row()]);
     a.begin('0-1-8', () => pos(7));
     expect(out).toHaveLength(1);
-    expect(out[0]!.position.gtidSet).toBe('0-1-7');
+    expect(out[0].position.gtidSet).toBe('0-1-7');
   });
 });
 

@@ -8,7 +8,7 @@ import { LeadershipLoop } from './leadership-loop.js';
 import { PurgeRiskWatch } from './purge-risk-watch.js';
 import { defaultTopicRouter } from './record-router.js';
 import type { RelayCheckpoint } from './relay-checkpoint.js';
-import type { RelayEventMap, RelayEventSink } from './relay-events.js';
+import type { RelayEventMap } from './relay-events.js';
 import { RelayProgress } from './relay-progress.js';
 import type { RelayRunContext } from './relay-run-context.js';
 import { RelayStateMachine, type RelayState } from './relay-state-machine.js';
@@ -172,13 +172,12 @@ export class RelayEngine extends EventEmitter<RelayEventMap> {
   }
 
   private context(): RelayRunContext {
-    const sink: RelayEventSink = this;
     return {
       options: this.options,
       ports: this.ports,
       router: this.options.topicRouter ?? defaultTopicRouter(this.options.topicPrefix),
       state: this.sm,
-      events: sink,
+      events: this,
       wake: this.wake,
       progress: this.progress,
       kafkaWait: this.kafkaWait,

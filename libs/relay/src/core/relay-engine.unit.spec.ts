@@ -123,7 +123,7 @@ class FakeKafka {
 
   /** Event ids in the order they were committed. */
   get eventIds(): string[] {
-    return this.transactions.flatMap((t) => t.records.map((r) => r.headers['lockstep-id']!));
+    return this.transactions.flatMap((t) => t.records.map((r) => r.headers['lockstep-id']));
   }
 }
 
@@ -283,14 +283,14 @@ describe('RelayEngine session loop (fake ports)', () => {
     expect(h.kafka.eventIds).toEqual(rows.map((r) => uuidToString(r.id)));
     // The checkpoint travelled in the same transaction as the events it covers.
     const last = h.kafka.transactions.at(-1)!;
-    expect(last.checkpoint).toMatchObject({ gtidSet: gtid(2), lastEventId: uuidToString(rows[2]!.id), eventsPublished: 3 });
+    expect(last.checkpoint).toMatchObject({ gtidSet: gtid(2), lastEventId: uuidToString(rows[2].id), eventsPublished: 3 });
     expect(last.records.map((r) => r.key)).toEqual(['a', 'b', 'a']);
     expect(h.relay.state).toBe('publishing');
     await until(h.relay, 'mirrored', () => h.mirrored.at(-1)?.gtidSet === gtid(2));
 
     await h.relay.stop();
     expect(h.relay.state).toBe('stopped');
-    expect(h.locks[0]!.released).toBe(true);
+    expect(h.locks[0].released).toBe(true);
     expect(h.publishers.every((p) => p.closed)).toBe(true);
   });
 
@@ -308,12 +308,12 @@ describe('RelayEngine session loop (fake ports)', () => {
     await until(h.relay, 'second batch through a new session', () => h.relay.lastCheckpoint?.gtidSet === gtid(2), 10_000);
 
     expect(h.publishers).toHaveLength(2);
-    expect(h.publishers[0]!.closed).toBe(true);
+    expect(h.publishers[0].closed).toBe(true);
     expect(h.warnings).toContain('RECOVERING');
     expect(h.states).toEqual(expect.arrayContaining(['publishing', 'recovering', 'starting']));
     // The second session's binlog started from the checkpoint the first one committed.
     expect(h.binlog.starts).toEqual(['', gtid(1)]);
-    expect(h.kafka.eventIds).toEqual([uuidToString(first[0]!.id), uuidToString(second[0]!.id)]);
+    expect(h.kafka.eventIds).toEqual([uuidToString(first[0].id), uuidToString(second[0].id)]);
   });
 
   it('fenced: stops for good, closed() rejects with RelayFencedError, no new session', async () => {
@@ -328,7 +328,7 @@ describe('RelayEngine session loop (fake ports)', () => {
     expect(h.states.slice(-3)).toEqual(['fenced', 'stopping', 'stopped']);
     expect(h.relay.failure).toBeInstanceOf(RelayFencedError);
     expect(h.publishers).toHaveLength(1);
-    expect(h.locks[0]!.released).toBe(true);
+    expect(h.locks[0].released).toBe(true);
     expect(h.kafka.eventIds).toEqual([]);
   });
 
@@ -336,7 +336,7 @@ describe('RelayEngine session loop (fake ports)', () => {
     const fatal = harness();
     await fatal.relay.start();
     await until(fatal.relay, 'publishing', () => fatal.relay.state === 'publishing');
-    fatal.binlog.sources[0]!.fail(new OutboxRowError('outbox table lacks created_at'));
+    fatal.binlog.sources[0].fail(new OutboxRowError('outbox table lacks created_at'));
     await expect(fatal.relay.closed()).rejects.toBeInstanceOf(OutboxRowError);
     expect(fatal.states).toContain('failed');
 
@@ -350,7 +350,7 @@ describe('RelayEngine session loop (fake ports)', () => {
     await loud.relay.start();
     await until(loud.relay, 'published after the retry', () => loud.kafka.eventIds.length === 1, 10_000);
     expect(loud.warnings).toContain('RECORD_TOO_LARGE');
-    expect(loud.kafka.eventIds).toEqual([uuidToString(row!.id)]);
+    expect(loud.kafka.eventIds).toEqual([uuidToString(row.id)]);
   });
 
   it('backpressure: pauses the binlog above maxQueuedEvents and resumes it at half', async () => {
@@ -368,11 +368,11 @@ describe('RelayEngine session loop (fake ports)', () => {
     await until(h.relay, 'publishing', () => h.relay.state === 'publishing');
     for (let i = 1; i <= 6; i++) h.binlog.commit(`k${i}`);
     await until(h.relay, 'paused', () => h.relay.isPaused);
-    expect(h.binlog.sources[0]!.paused).toBe(true);
+    expect(h.binlog.sources[0].paused).toBe(true);
 
     gate.resolve();
     await until(h.relay, 'all published', () => h.kafka.eventIds.length === 7);
-    expect(h.binlog.sources[0]!.pauses).toEqual([true, false]);
+    expect(h.binlog.sources[0].pauses).toEqual([true, false]);
     expect(h.relay.isPaused).toBe(false);
   });
 
@@ -381,10 +381,10 @@ describe('RelayEngine session loop (fake ports)', () => {
     h.binlog.commit('a');
     await h.relay.start();
     await until(h.relay, 'first batch', () => h.kafka.eventIds.length === 1);
-    h.locks[0]!.lose();
+    h.locks[0].lose();
     await until(h.relay, 'second term', () => h.locks.length === 2 && h.relay.state === 'publishing');
     expect(h.warnings).toContain('LOCK_LOST');
-    expect(h.locks[0]!.released).toBe(true);
+    expect(h.locks[0].released).toBe(true);
     expect(h.states.filter((s) => s === 'standby')).toHaveLength(2);
     h.binlog.commit('b');
     await until(h.relay, 'second batch', () => h.kafka.eventIds.length === 2);

@@ -46,7 +46,7 @@ export class TransactionQueue {
     let events = 0;
     let bytes = 0;
     while (n < this.txs.length) {
-      const tx = this.txs[n]!;
+      const tx = this.txs[n];
       const txBytes = tx.rows.reduce((sum, r) => sum + outboxRowSize(r), 0);
       if (n > 0 && (events + tx.rows.length > maxEvents || bytes + txBytes > maxBytes)) break;
       events += tx.rows.length;
@@ -55,7 +55,7 @@ export class TransactionQueue {
     }
     const transactions = this.txs.splice(0, n);
     this.events -= events;
-    const position = this.txs.length === 0 && this.latest ? this.latest : transactions[transactions.length - 1]!.position;
+    const position = this.txs.length === 0 && this.latest ? this.latest : transactions[transactions.length - 1].position;
     return { transactions, events, bytes, position };
   }
 

@@ -59,7 +59,7 @@ describe('replayOutbox (lockstep replay)', () => {
     // The replay of everything after the second event, to a topic prefix of its own.
     const again = uniqueName('lsreplay');
     const pages: number[] = [];
-    const result = await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[1]!, marginMs: 0, topicPrefix: again, pageSize: 3, onPage: (p) => pages.push(p.events) });
+    const result = await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[1], marginMs: 0, topicPrefix: again, pageSize: 3, onPage: (p) => pages.push(p.events) });
     expect(result).toMatchObject({ events: 4, firstId: ids[2], lastId: ids[5], topics: [`${again}.acct`] });
     expect(pages).toEqual([3, 1]);
     const replayed = await readAllCommitted([`${again}.acct`]);
@@ -76,12 +76,12 @@ describe('replayOutbox (lockstep replay)', () => {
     expect(await readAllCommitted([`${again}.relay-checkpoints`]).catch(() => [])).toEqual([]);
 
     // --until bounds the range; --dry-run publishes nothing.
-    const bounded = await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[0]!, marginMs: 0, until: ids[2]!, topicPrefix: uniqueName('lsreplayb') });
+    const bounded = await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[0], marginMs: 0, until: ids[2], topicPrefix: uniqueName('lsreplayb') });
     expect(bounded).toMatchObject({ events: 2, firstId: ids[1], lastId: ids[2] });
     const dry = uniqueName('lsreplayd');
-    expect(await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[0]!, marginMs: 0, topicPrefix: dry, dryRun: true })).toMatchObject({ events: 5 });
+    expect(await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[0], marginMs: 0, topicPrefix: dry, dryRun: true })).toMatchObject({ events: 5 });
     // By default it starts a minute earlier than the id (a transaction may commit after a later-recorded event): all six.
-    expect(await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[5]!, topicPrefix: dry, dryRun: true })).toMatchObject({ events: 6, firstId: ids[0] });
+    expect(await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[5], topicPrefix: dry, dryRun: true })).toMatchObject({ events: 6, firstId: ids[0] });
     expect(await readAllCommitted([`${dry}.acct`]).catch(() => [])).toEqual([]);
   });
 

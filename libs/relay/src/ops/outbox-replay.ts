@@ -94,9 +94,9 @@ export async function replayOutbox(o: OutboxReplayOptions): Promise<OutboxReplay
         await publisher.ensureTopics(records.map((r) => r.topic));
         await publisher.publish(records, null);
       }
-      const last = rows[rows.length - 1]!.id as Buffer;
+      const last = rows[rows.length - 1].id as Buffer;
       result.events += rows.length;
-      result.firstId ??= uuidToString(rows[0]!.id as Buffer);
+      result.firstId ??= uuidToString(rows[0].id as Buffer);
       result.lastId = uuidToString(last);
       o.onPage?.({ events: rows.length, lastId: result.lastId });
       after = last;

@@ -209,7 +209,7 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
           })
           .catch((error: unknown) => {
             clearTimeout(timer);
-            reject(error as Error);
+            reject(error);
           });
       });
     } finally {

@@ -104,7 +104,7 @@ export class ZongjiBinlogSource implements BinlogSource {
       } catch (error) {
         fail(error as Error);
       }
-    }) as never);
+    }));
 
     let readyResolve!: () => void;
     let readyReject!: (e: Error) => void;
@@ -119,11 +119,11 @@ export class ZongjiBinlogSource implements BinlogSource {
       // Heartbeats are off unless asked for on this very connection (nanoseconds).
       zongji.connection?.query(`SET @master_heartbeat_period = ${Math.round(this.options.heartbeatMs * 1e6)}`, () => undefined);
       readyResolve();
-    }) as never);
+    }));
     zongji.on('error', ((error: Error & { errno?: number }) => {
       if (!isReady) readyReject(error);
       fail(error);
-    }) as never);
+    }));
 
     zongji.start({
       serverId: this.options.serverId,
@@ -173,7 +173,7 @@ export class ZongjiBinlogSource implements BinlogSource {
       zongji.on('stopped', (() => {
         clearTimeout(timer);
         resolve();
-      }) as never);
+      }));
       try {
         zongji.stop();
       } catch {
