@@ -57,7 +57,7 @@ describe('a consumer whose topic does not exist yet (real Kafka)', () => {
     const waiting = (): string[] => logger.lines.filter((l) => l.startsWith('waiting for topic'));
     await waitFor('the consumer to say it waits for the topic', () => waiting().length > 0, { timeoutMs: 30_000 });
     expect(waiting()[0]).toContain(topic);
-    expect(waiting()[0]).toContain('the relay creates it');
+    expect(waiting()[0]).toContain('the relay creates a topic when it publishes the first event');
     expect(server.health()).toMatchObject({ healthy: false, status: 'connecting' });
     expect(server.health().reason).toContain(`waiting for topic ${topic}`);
     expect(started).toBe(false);

@@ -23,7 +23,8 @@ const app = await NestFactory.create(
 );
 app.connectMicroservice({ strategy: app.get(LockstepServer) }, { inheritAppConfig: true });
 app.enableShutdownHooks();
-await app.startAllMicroservices();
+// HTTP first: the query API and /metrics answer while the consumer waits for its topics.
 const port = Number(env.LOCKSTEP_ORDER_VIEW_PORT ?? 3001);
 await app.listen(port, '127.0.0.1');
 new Logger('order-view').log(`listening on http://127.0.0.1:${port}`);
+await app.startAllMicroservices();

@@ -162,7 +162,7 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
     if (missing.length > 0) {
       throw new ConsumerConfigError(
         `consumer tables missing: ${missing.join(', ')}`,
-        'run the Lockstep migrations (lockstepMigrations from @lockstep/consumer) on the read-model database, or create them with inboxTableDdl(), consumerOffsetsTableDdl(), parkedKeysTableDdl() and deadLettersTableDdl()',
+        'run the Lockstep migrations on the read-model database: `npx lockstep migrate --only consumer`, or add consumerMigrations (from @lockstep/consumer) to your TypeORM migrations',
       );
     }
     this.setStatus('connecting');

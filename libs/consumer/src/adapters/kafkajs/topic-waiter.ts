@@ -33,7 +33,7 @@ export async function waitForTopics(kafka: Kafka, o: TopicWaitOptions): Promise<
       if (!logged) {
         logged = true;
         o.log(
-          `waiting for topic ${missing.join(', ')} … the relay creates it when it publishes the first event of its aggregate ` +
+          `waiting for topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} … the relay creates a topic when it publishes the first event of its aggregate ` +
             `(up to ${Math.round(o.timeoutMs / 1000)} s, option topicWaitMs)`,
         );
       }
