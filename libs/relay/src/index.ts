@@ -34,7 +34,7 @@ export * from './ops/relay-health.js';
 export * from './ops/relay-grants.js';
 // Nest.
 export { RelayModule } from './nest/relay.module.js';
-export { RELAY_MODULE_OPTIONS, type RelayModuleExtras } from './nest/relay.module-definition.js';
+export { RELAY_MODULE_OPTIONS, type RelayModuleAsyncOptions, type RelayModuleExtras, type RelayModuleOptions } from './nest/relay.module-definition.js';
 export { getRelayToken, getRelayMetricsToken } from './nest/relay.tokens.js';
 export { InjectRelay, InjectRelayMetrics } from './nest/relay.decorators.js';
 export { RelayLifecycle } from './nest/relay.lifecycle.js';

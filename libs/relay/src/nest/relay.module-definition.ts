@@ -49,3 +49,8 @@ export const {
     };
   })
   .build();
+
+/** What `RelayModule.forRoot` takes: the relay's options plus RelayModuleExtras. */
+export type RelayModuleOptions = typeof RELAY_OPTIONS_TYPE;
+/** What `RelayModule.forRootAsync` takes: `imports`, `inject`, `useFactory` (or `useClass`/`useExisting`) plus RelayModuleExtras. */
+export type RelayModuleAsyncOptions = typeof RELAY_ASYNC_OPTIONS_TYPE;
