@@ -37,6 +37,7 @@ export class RelayEngine extends EventEmitter<RelayEventMap> {
   private readonly leadership: LeadershipLoop;
   private mirror: CheckpointMirrorWriter = new CheckpointMirrorWriter(null, () => undefined);
   private stopRequested = false;
+  private starting: Promise<void> | null = null;
   private runPromise: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private fatal: Error | null = null;
@@ -111,7 +112,12 @@ export class RelayEngine extends EventEmitter<RelayEventMap> {
 
   /** Checks the server (preflight), then competes for leadership in the background. */
   async start(): Promise<void> {
-    if (this.runPromise || this.sm.state !== 'idle') throw new Error(`relay already started (state ${this.sm.state})`);
+    if (this.starting || this.sm.state !== 'idle') throw new Error(`relay already started (state ${this.sm.state})`);
+    this.starting = this.begin();
+    await this.starting;
+  }
+
+  private async begin(): Promise<void> {
     const o = this.options;
     if (o.preflight) {
       try {
@@ -128,6 +134,7 @@ export class RelayEngine extends EventEmitter<RelayEventMap> {
     }
     const createMirror = this.ports.createCheckpointMirror;
     if (createMirror) this.mirror = new CheckpointMirrorWriter(createMirror(), (error) => this.emit('warning', 'MIRROR_FAILED', describeError(error)));
+    // A stop() asked for during the preflight waits for this; the loop then ends at once, in 'stopped'.
     this.runPromise = this.run();
   }
 
@@ -146,6 +153,7 @@ export class RelayEngine extends EventEmitter<RelayEventMap> {
   private async shutdown(): Promise<void> {
     this.stopRequested = true;
     this.wake.notify();
+    await this.starting?.catch(() => undefined);
     // run() ends in 'stopped'; a relay never started, or refused by its preflight, ends here.
     if (this.runPromise) await this.runPromise.catch(() => undefined);
     else this.enterStopped();

@@ -196,8 +196,8 @@ const quiet = { log: () => undefined, warn: () => undefined, error: () => undefi
 const running: RelayEngine[] = [];
 
 /** A relay on fake ports. `publish` sees every publish of every publisher (the n-th publisher is `publishers.length - 1`). */
-function harness(options: Partial<RelayOptions> & { publish?: PublishHook } = {}): Harness {
-  const { publish, ...relayOptions } = options;
+function harness(options: Partial<RelayOptions> & { publish?: PublishHook; binlogServer?: BinlogServer } = {}): Harness {
+  const { publish, binlogServer = fakeServer, ...relayOptions } = options;
   const binlog = new FakeBinlog();
   const kafka = new FakeKafka();
   const publishers: FakePublisher[] = [];
@@ -217,7 +217,7 @@ function harness(options: Partial<RelayOptions> & { publish?: PublishHook } = {}
       return l;
     },
     createCheckpointMirror: () => mirror,
-    binlogServer: fakeServer,
+    binlogServer,
   };
   const relay = new RelayEngine(
     { name: 'unit', mysql: { host: 'mysql.invalid', port: 3306, user: 'u', password: 'p', database: 'shop' }, kafka: { brokers: ['kafka.invalid:9092'], ssl: false }, logger: quiet, ...relayOptions },
@@ -411,5 +411,19 @@ describe('RelayEngine session loop (fake ports)', () => {
     await expect(bug.relay.closed()).rejects.toBeInstanceOf(IllegalRelayTransitionError);
     expect(bug.states).toContain('failed');
     expect(bug.publishers).toHaveLength(1);
+  });
+
+  it('a stop during the preflight waits for it, then ends in stopped without leading', async () => {
+    const preflight = deferred();
+    const h = harness({ binlogServer: { ...fakeServer, preflight: () => preflight.promise } });
+    const started = h.relay.start();
+    const stopped = h.relay.stop();
+    preflight.resolve();
+    await started;
+    await stopped;
+    expect(h.relay.state).toBe('stopped');
+    expect(h.locks.every((l) => l.released || !l.held)).toBe(true);
+    expect(h.publishers).toHaveLength(0);
+    await expect(h.relay.closed()).resolves.toBeUndefined();
   });
 });
