@@ -12,8 +12,6 @@ export interface CommandInput {
 /** One `lockstep <name>` command. Flags are parsed by `node:util` parseArgs (strict): an unknown flag prints the usage and exits 2. */
 export interface CliCommand {
   readonly name: string;
-  /** One line for `lockstep --help`. */
-  readonly summary: string;
   /** The full text of `lockstep <name> --help`. */
   readonly usage: string;
   readonly options: ParseArgsOptionsConfig;

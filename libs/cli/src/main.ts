@@ -1,21 +1,51 @@
 #!/usr/bin/env node
-import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from './cli-command.js';
-import { UsageError } from './cli-command.js';
-import { dlqCommand } from './commands/dlq.command.js';
-import { doctorCommand } from './commands/doctor.command.js';
-import { migrateCommand } from './commands/migrate.command.js';
-import { relayCommand } from './commands/relay.command.js';
-import { replayCommand } from './commands/replay.command.js';
-import { statusCommand } from './commands/status.command.js';
+import { UsageError, type CliCommand } from './cli-command.js';
 
 /**
  * `lockstep <command>`: the operator's CLI and the relay process. Connection settings come from
  * the environment (LOCKSTEP_MYSQL_URL, LOCKSTEP_KAFKA_BROKERS and their TLS/SASL variables), so
  * secrets never sit on a command line. Payloads are never printed.
  */
-const commands: readonly CliCommand[] = [relayCommand, migrateCommand, doctorCommand, statusCommand, replayCommand, dlqCommand];
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  /** Loaded on use only: `lockstep relay` never loads TypeORM or the consumer, `--help` loads nothing. */
+  readonly load: () => Promise<CliCommand>;
+}
+
+const commands: readonly CommandEntry[] = [
+  {
+    name: 'relay',
+    summary: 'run the relay: tail the outbox binlog, publish to Kafka exactly once',
+    load: async () => (await import('./commands/relay.command.js')).relayCommand,
+  },
+  {
+    name: 'migrate',
+    summary: 'create or update Lockstep tables (outbox, inbox, relay checkpoint) in LOCKSTEP_MYSQL_URL',
+    load: async () => (await import('./commands/migrate.command.js')).migrateCommand,
+  },
+  {
+    name: 'doctor',
+    summary: 'check MySQL (binlog, GTIDs, grants, outbox) and Kafka (transactions), printing the fix for each failure',
+    load: async () => (await import('./commands/doctor.command.js')).doctorCommand,
+  },
+  {
+    name: 'status',
+    summary: "each relay's committed checkpoint and its lag (events, bytes, transactions, seconds)",
+    load: async () => (await import('./commands/status.command.js')).statusCommand,
+  },
+  {
+    name: 'replay',
+    summary: 're-publish retained outbox rows after an event id (recovery after a purged binlog)',
+    load: async () => (await import('./commands/replay.command.js')).replayCommand,
+  },
+  {
+    name: 'dlq',
+    summary: 'list or re-drive dead letters of a consumer',
+    load: async () => (await import('./commands/dlq.command.js')).dlqCommand,
+  },
+];
 
 const overview = [
   'usage: lockstep <command> [flags]      (lockstep <command> --help for its flags)',
@@ -31,11 +61,12 @@ async function main(argv: readonly string[]): Promise<number> {
     (name === undefined ? console.error : console.log)(overview);
     return name === undefined ? 2 : 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     console.error(`lockstep: unknown command "${name}"\n\n${overview}`);
     return 2;
   }
+  const command = await entry.load();
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({

@@ -18,7 +18,6 @@ function row(r: DeadLetterRecord): string {
 /** `lockstep dlq`: list or re-drive dead letters. Payloads are never printed. */
 export const dlqCommand: CliCommand = {
   name: 'dlq',
-  summary: 'list or re-drive dead letters of a consumer',
   usage: `usage: lockstep dlq <list|redrive> <dlq-topic> [--consumer NAME] [--reason R]... [--json] [--dry-run] [--cursor-group G]
 
   list      print the dead letters (position, reason, type, event id, origin, consumer, time, error)

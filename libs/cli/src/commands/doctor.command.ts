@@ -10,7 +10,6 @@ import type { CliCommand } from '../cli-command.js';
  */
 export const doctorCommand: CliCommand = {
   name: 'doctor',
-  summary: 'check MySQL (binlog, GTIDs, grants, outbox) and Kafka (transactions), printing the fix for each failure',
   usage: `usage: lockstep doctor
 
 Checks the MySQL server of LOCKSTEP_MYSQL_URL (binlog settings, grants of that user, the outbox

@@ -19,7 +19,6 @@ export const LOCKSTEP_MIGRATIONS_TABLE = 'lockstep_migrations';
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
-  summary: 'create or update Lockstep tables (outbox, inbox, relay checkpoint) in LOCKSTEP_MYSQL_URL',
   usage: `usage: lockstep migrate [--only outbox|consumer|relay]... [--list]
 
 Runs the TypeORM migrations that ship in @lockstep/outbox (the outbox table), @lockstep/consumer

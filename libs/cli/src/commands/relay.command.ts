@@ -20,7 +20,6 @@ function consoleLogger(context: string): RelayLogger {
 
 export const relayCommand: CliCommand = {
   name: 'relay',
-  summary: 'run the relay: tail the outbox binlog, publish to Kafka exactly once',
   usage: `usage: lockstep relay
 
 Runs one relay until SIGTERM/SIGINT (graceful: finishes the Kafka transaction, stops the binlog,

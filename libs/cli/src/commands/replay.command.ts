@@ -14,7 +14,6 @@ const positiveNumber = (flag: string, value: string | undefined): number | undef
 /** `lockstep replay`: see usage. Prints counts and ids, never payloads. */
 export const replayCommand: CliCommand = {
   name: 'replay',
-  summary: 're-publish retained outbox rows after an event id (recovery after a purged binlog)',
   usage: `usage: lockstep replay (--after <event-id> | --after-checkpoint <relay-name>) [--margin-seconds <s>] [--until <event-id>] [--page-size <n>] [--dry-run]
 
 Re-publishes retained outbox rows after an event id, as the relay would (same topics, keys,

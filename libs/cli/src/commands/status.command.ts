@@ -10,7 +10,6 @@ import type { CliCommand } from '../cli-command.js';
  */
 export const statusCommand: CliCommand = {
   name: 'status',
-  summary: "each relay's committed checkpoint and its lag (events, bytes, transactions, seconds)",
   usage: `usage: lockstep status
 
 Prints each relay's last committed checkpoint (as mirrored into MySQL after each Kafka commit)
