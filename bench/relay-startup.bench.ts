@@ -276,8 +276,8 @@ function spawnGroup(command: string, args: string[], o: { cwd?: string; env?: No
       }
     };
   };
-  child.stdout!.on('data', lines(o.onStdout));
-  child.stderr!.on('data', lines(o.onStderr));
+  child.stdout.on('data', lines(o.onStdout));
+  child.stderr.on('data', lines(o.onStderr));
   child.on('exit', (code, signal) => {
     c.exit = { code, signal };
     changes.notify();
