@@ -54,7 +54,7 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
   it('a checkpoint the server cannot serve (errno 1236) stops the relay with BinlogPurgedError; START_FROM=now recovers with a GAP warning', async () => {
     const prefix = uniqueName('lspurge');
     const name = uniqueName('relay');
-    const base = { name, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } };
+    const base = { name, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } };
     // A GTID position this server never had: MariaDB answers exactly as for a purged one (1236).
     const relay = new Relay({ ...base, initialPosition: { gtidSet: '0-999-5' } });
     await relay.start();
@@ -93,7 +93,7 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
     const warnings: { code: string; message: string }[] = [];
     const c = await mysql.createConnection(db.options);
     const start = String(((await c.query('SELECT @@GLOBAL.gtid_binlog_pos AS p')) as any)[0][0].p);
-    const relay = new Relay({ name: uniqueName('relay'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: { gtidSet: start }, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+    const relay = new Relay({ name: uniqueName('relay'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: start }, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
     relay.on('warning', (code, message) => warnings.push({ code, message }));
     const small = testOutboxEvent('doc', 'd-1', { seq: 1 });
     const big = testOutboxEvent('doc', 'd-1', { seq: 2, blob: 'x'.repeat(2 * 1024 * 1024) }); // above the broker's 1 MiB default
@@ -116,7 +116,7 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
       // Nothing after the refused event went out ahead of it.
       expect((await readAllCommitted([topic])).map((r) => r.headers['lockstep-id'])).toEqual([small.id]);
 
-      const admin = new Kafka({ brokers: kafkaConnectionFromEnv().brokers, logLevel: logLevel.NOTHING }).admin();
+      const admin = new Kafka({ brokers: kafkaConnectionFromEnv(process.env).brokers, logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
       try {
         await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }] }] });
@@ -139,7 +139,7 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
     const prefix = uniqueName('lstopic');
     const c = await mysql.createConnection(db.options);
     const start = String(((await c.query('SELECT @@GLOBAL.gtid_binlog_pos AS p')) as any)[0][0].p);
-    const relay = new Relay({ name: uniqueName('relay'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: { gtidSet: start }, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+    const relay = new Relay({ name: uniqueName('relay'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: start }, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
     const good = testOutboxEvent('doc', 'd-1', { seq: 1 });
     const bad = testOutboxEvent('order line', 'o-1', { seq: 1 });
     try {
@@ -169,7 +169,7 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
       await tx.send({ topic: checkpointTopic, messages: [{ key: 'someone-else', value: 'x' }] });
       return tx;
     };
-    const base = { mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: 'current' as const, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } };
+    const base = { mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: 'current' as const, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } };
     try {
       await (await send()).commit(); // something committed, so the partition has a last stable offset > 0
 

@@ -31,7 +31,7 @@ describe('Relay (in process, real MariaDB + Kafka)', () => {
     const admin = await db.admin();
     try {
       const start = await gtidBinlogPos(admin);
-      const relay = new Relay({ name, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: { gtidSet: start } });
+      const relay = new Relay({ name, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: start } });
       await relay.start();
       try {
         const a1 = testOutboxEvent('order', 'o-1', { seq: 1, note: 'héllo' }, { traceparent: '00-abc-def-01', 'lockstep-correlation-id': 'c-1' });
@@ -87,7 +87,7 @@ describe('Relay (in process, real MariaDB + Kafka)', () => {
     const name = uniqueName('relay');
     const admin = await db.admin();
     try {
-      const relay = new Relay({ name, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(), topicPrefix: prefix, initialPosition: { gtidSet: await gtidBinlogPos(admin) }, lockPingMs: 200, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
+      const relay = new Relay({ name, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: await gtidBinlogPos(admin) }, lockPingMs: 200, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
       const states: string[] = [];
       relay.on('state', (_from, to) => states.push(to));
       await relay.start();
