@@ -32,10 +32,6 @@ export * from './ops/outbox-replay.js';
 export * from './ops/relay-metrics.js';
 export * from './ops/relay-health.js';
 export * from './ops/relay-grants.js';
-// Nest.
-export { RelayModule } from './nest/relay.module.js';
-export { RELAY_MODULE_OPTIONS, type RelayModuleAsyncOptions, type RelayModuleExtras, type RelayModuleOptions } from './nest/relay.module-definition.js';
-export { getRelayToken, getRelayMetricsToken } from './nest/relay.tokens.js';
-export { InjectRelay, InjectRelayMetrics } from './nest/relay.decorators.js';
-export { RelayLifecycle } from './nest/relay.lifecycle.js';
+// Nest: RelayModule & co. are the entry point '@lockstep/relay/nest' (Nest is an optional peer;
+// `lockstep relay` runs without it).
 export * from './migrations/index.js';

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RelayModule, type RelayOptions } from '@lockstep/relay';
+import type { RelayOptions } from '@lockstep/relay';
+import { RelayModule } from '@lockstep/relay/nest';
 import { RelayHttpController } from './relay-http.controller.js';
 
 @Module({})

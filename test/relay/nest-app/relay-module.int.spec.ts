@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
-import { Relay, RelayMetrics, RelayModule } from '@lockstep/relay';
+import { Relay, RelayMetrics } from '@lockstep/relay';
+import { RelayModule } from '@lockstep/relay/nest';
 import {
   createRelayTestDatabase,
   dropRelayTestDatabase,

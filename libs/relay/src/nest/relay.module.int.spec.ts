@@ -2,15 +2,8 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  InjectRelay,
-  InjectRelayMetrics,
-  Relay,
-  RelayMetrics,
-  RelayModule,
-  getRelayMetricsToken,
-  getRelayToken,
-} from '@lockstep/relay';
+import { Relay, RelayMetrics } from '@lockstep/relay';
+import { InjectRelay, InjectRelayMetrics, RelayModule, getRelayMetricsToken, getRelayToken } from '@lockstep/relay/nest';
 import {
   createRelayTestDatabase,
   dropRelayTestDatabase,
