@@ -37,7 +37,7 @@ async function createSpreadTopic(topic: string): Promise<void> {
   try {
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: brokers.length }] });
     const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-    const leaders = new Set(meta!.partitions.map((p) => p.leader));
+    const leaders = new Set(meta.partitions.map((p) => p.leader));
     if (leaders.size < brokers.length) console.warn(`note: ${topic} has leaders on ${leaders.size} brokers only`);
   } finally {
     await admin.disconnect();
@@ -125,5 +125,5 @@ console.log('|---|---:|---:|---:|');
 for (const [label, rs] of results) {
   console.log(`| ${label} | ${rs.filter((r) => r.duplicates > 0).length} of ${rs.length} | ${fmt(spread(rs.map((r) => r.duplicates)).median)} | ${fmt(spread(rs.map((r) => r.recordsPerSecond)).median)} |`);
 }
-const lockstepRuns = results.get(paths[1]![0]) ?? [];
+const lockstepRuns = results.get(paths[1][0]) ?? [];
 process.exitCode = lockstepRuns.some((r) => r.duplicates + r.missing + r.outOfOrder > 0) ? 1 : 0;

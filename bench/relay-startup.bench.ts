@@ -70,7 +70,7 @@ const opt = (name: string): string | undefined => {
 const opts = (name: string): string[] => {
   const out: string[] = [];
   argv.forEach((a, i) => {
-    if (a === `--${name}` && argv[i + 1] !== undefined) out.push(argv[i + 1]!);
+    if (a === `--${name}` && argv[i + 1] !== undefined) out.push(argv[i + 1]);
     else if (a.startsWith(`--${name}=`)) out.push(a.slice(name.length + 3));
   });
   return out;
@@ -119,7 +119,7 @@ function words(line: string): string[] {
   const out: string[] = [];
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(line))) out.push(m[1] ?? m[2] ?? m[3]!);
+  while ((m = re.exec(line))) out.push(m[1] ?? m[2] ?? m[3]);
   return out;
 }
 
@@ -127,7 +127,7 @@ function makeVariant(name: string, cwd: string, command: string[], env: Record<s
   if (!/^[A-Za-z0-9_-]{1,20}$/.test(name)) throw new TypeError(`variant name must match [A-Za-z0-9_-]{1,20}, got "${name}"`);
   const cmd = [...command];
   const e = { ...env };
-  while (cmd.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd[0]!)) {
+  while (cmd.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd[0])) {
     const w = cmd.shift()!;
     e[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
   }
@@ -510,8 +510,8 @@ function uuidv7(): Buffer {
   const b = randomBytes(16);
   const ms = BigInt(Date.now());
   for (let i = 0; i < 6; i++) b[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
   return b;
 }
 const uuidString = (b: Buffer): string => {
@@ -656,7 +656,7 @@ async function runOnce(variant: Variant, run: number, warmup: boolean): Promise<
     const [cmd, ...args] = variant.command.map((w) => fill(w, vars));
     result.load1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
     const t0 = performance.now();
-    relay = spawnGroup(cmd === 'node' ? process.execPath : cmd!, args, { cwd: variant.cwd, env, logFile: join(workDir, 'relay.log') });
+    relay = spawnGroup(cmd === 'node' ? process.execPath : cmd, args, { cwd: variant.cwd, env, logFile: join(workDir, 'relay.log') });
     const r = relay;
     const deadline = t0 + FIRST_EVENT_TIMEOUT_MS;
     await changes.until(() => !Number.isNaN(reader.firstAt) || r.exit !== null, deadline);
@@ -743,7 +743,7 @@ function summarise(variant: Variant, results: RunResult[]): Summary {
 const ratio = (x: number, base: number): string => (Number.isFinite(x) && Number.isFinite(base) && base > 0 ? (x / base).toFixed(2) : 'n/a');
 
 function report(variants: Variant[], summaries: Summary[], results: RunResult[], startedAt: Date, machine: Record<string, string>): string {
-  const base = summaries[0]!;
+  const base = summaries[0];
   const p: string[] = [];
   p.push(`# Relay start-up — ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC${LABEL ? ` (${LABEL})` : ''}`);
   p.push('');
@@ -823,7 +823,7 @@ async function main(): Promise<void> {
     };
     for (let w = 0; w < WARMUP; w++) for (const v of variants) await one(v, w + 1, true);
     for (let run = 0; run < RUNS; run++) {
-      const order = variants.map((_, i) => variants[(i + run) % variants.length]!);
+      const order = variants.map((_, i) => variants[(i + run) % variants.length]);
       for (const v of order) await one(v, run + 1, false);
     }
   } finally {

@@ -38,7 +38,7 @@ const LIVE_RATE = 200; // source transactions per second, one event each
 const LIVE_SECONDS = quick ? 10 : 30;
 const pad = 'p'.repeat(440);
 const silent = { log: () => undefined, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
-const pct = (xs: number[], p: number): number => xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number): number => xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench');

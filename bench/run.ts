@@ -141,8 +141,8 @@ function diagDelta(a: Record<string, number>, b: Record<string, number>): { kafk
   const commits = b.commits - (a.commits ?? 0);
   return {
     kafkaTransactions: commits,
-    meanCommitMs: ((b.commitSeconds! - (a.commitSeconds ?? 0)) / commits) * 1000,
-    meanBatchEvents: (b.batchEvents! - (a.batchEvents ?? 0)) / commits,
+    meanCommitMs: ((b.commitSeconds - (a.commitSeconds ?? 0)) / commits) * 1000,
+    meanBatchEvents: (b.batchEvents - (a.batchEvents ?? 0)) / commits,
   };
 }
 
@@ -163,7 +163,7 @@ async function gtidNow(db: TestDatabase): Promise<string> {
   try {
     // MariaDB only, on purpose: the benchmark runs on the private MariaDB instance.
     const [rows] = (await c.query('SELECT @@gtid_binlog_pos AS g')) as unknown as [Array<{ g: string }>];
-    return rows[0]!.g;
+    return rows[0].g;
   } finally {
     await c.end();
   }
@@ -325,7 +325,7 @@ async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promi
         achievedTxPerSec: w.achievedTxPerSecond,
         p50: percentile(lat, 50),
         p99: percentile(lat, 99),
-        max: lat.length ? lat[lat.length - 1]! : NaN,
+        max: lat.length ? lat[lat.length - 1] : NaN,
         missing: ids.length - lat.length,
         duplicates: reader.duplicates - dupBefore,
       };
@@ -396,7 +396,7 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
   }
   if (smallTx.length) {
     p();
-    p(`Back-to-back small Kafka transactions (kafkajs alone, 3 records of ${SIZES[0]!.label} each, one transaction at a time, no DB), what a relay under light load does. Kafka 4 answers CONCURRENT_TRANSACTIONS to a transaction begun right after a commit; kafkajs then waits \`retry.initialRetryTime\`:`);
+    p(`Back-to-back small Kafka transactions (kafkajs alone, 3 records of ${SIZES[0].label} each, one transaction at a time, no DB), what a relay under light load does. Kafka 4 answers CONCURRENT_TRANSACTIONS to a transaction begun right after a commit; kafkajs then waits \`retry.initialRetryTime\`:`);
     p();
     p('| retry.initialRetryTime | transactions/s | begin→commit p50 ms | p99 ms | max ms |');
     p('|---|---|---|---|---|');
@@ -506,7 +506,7 @@ function diagRow(id: string, scenario: string, rs: Array<{ kafkaTransactions?: n
 
 /** One line per system: the main case (first payload size) and live p99 at 1,000 tx/s. */
 function summary(systems: SystemAdapter[]): string[] {
-  const main = SIZES[0]!;
+  const main = SIZES[0];
   const bySys = catchup.get(main.label);
   const l = limits.get(main.label);
   const out = [
@@ -619,7 +619,7 @@ async function sizeCase(size: SizeCase, active: SystemAdapter[], dbs: TestDataba
   for (let run = 1; run <= runs; run++) {
     // Rotate the order so no system always runs first (cold caches) or last.
     const order = active.filter((s) => !skipped.has(s.id));
-    const rotated = order.map((_, i) => order[(i + run - 1) % order.length]!);
+    const rotated = order.map((_, i) => order[(i + run - 1) % order.length]);
     for (const s of rotated) {
       try {
         await catchupRun(db, s, size, run, startGtid, backlog.events);
@@ -697,7 +697,7 @@ async function main(): Promise<void> {
       dbs.push(db);
       for (let run = 1; run <= (RUNS ?? LIVE.runs); run++) {
         const order = active.filter((s) => !skipped.has(s.id));
-        const rotated = order.map((_, i) => order[(i + run - 1) % order.length]!);
+        const rotated = order.map((_, i) => order[(i + run - 1) % order.length]);
         for (const s of rotated) {
           try {
             await liveRun(db, s, run);

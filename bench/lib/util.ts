@@ -10,7 +10,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
+  return sorted[i];
 }
 
 export interface Spread {
@@ -24,8 +24,8 @@ export function spread(values: number[]): Spread {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return { median: NaN, min: NaN, max: NaN, n: 0 };
   const mid = Math.floor(v.length / 2);
-  const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-  return { median, min: v[0]!, max: v[v.length - 1]!, n: v.length };
+  const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  return { median, min: v[0], max: v[v.length - 1], n: v.length };
 }
 
 export function fmt(x: number, digits = 0): string {

@@ -47,7 +47,7 @@ export class ProgressDisplay {
       [this.consumerName],
     )) as [Array<{ ms: string }>, unknown];
     const ms = lags.map((r) => Number(r.ms)).sort((x, y) => x - y);
-    const pct = (q: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!.toFixed(0) : '-');
+    const pct = (q: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))].toFixed(0) : '-');
     return {
       written: Number(w?.n),
       published: Number(p?.n),

@@ -59,7 +59,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadSta
   let done = 0;
   const worker = async () => {
     while (next < plans.length) {
-      const plan = plans[next++]!;
+      const plan = plans[next++];
       const body = plan.invalid
         ? { customerId: plan.customerId, totalCents: -1, itemCount: 0 }
         : { customerId: plan.customerId, totalCents: plan.overLimit ? 900_000 : plan.totalCents, itemCount: 1 + (plan.totalCents % 5) };

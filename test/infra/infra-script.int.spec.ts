@@ -86,12 +86,12 @@ describe('scripts/infra/lockstep-infra.sh with LOCKSTEP_LOCAL_KAFKA_NODES=3', ()
 
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] });
       const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-      expect(meta!.partitions[0]!.replicas).toHaveLength(3);
+      expect(meta.partitions[0].replicas).toHaveLength(3);
       const { resources } = await admin.describeConfigs({
         includeSynonyms: false,
         resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas', 'unclean.leader.election.enable'] }],
       });
-      const config = Object.fromEntries(resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
+      const config = Object.fromEntries(resources[0].configEntries.map((e) => [e.configName, e.configValue]));
       expect(config).toEqual({ 'min.insync.replicas': '2', 'unclean.leader.election.enable': 'false' });
 
       // __transaction_state exists once a transactional producer has initialised.
@@ -105,8 +105,8 @@ describe('scripts/infra/lockstep-infra.sh with LOCKSTEP_LOCAL_KAFKA_NODES=3', ()
         await producer.disconnect();
       }
       const [state] = (await admin.fetchTopicMetadata({ topics: ['__transaction_state'] })).topics;
-      expect(state!.partitions).toHaveLength(3);
-      expect(state!.partitions.every((p) => p.replicas.length === 3)).toBe(true);
+      expect(state.partitions).toHaveLength(3);
+      expect(state.partitions.every((p) => p.replicas.length === 3)).toBe(true);
     } finally {
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
@@ -147,7 +147,7 @@ describe('scripts/infra/lockstep-infra.sh with LOCKSTEP_LOCAL_KAFKA_NODES=3', ()
         await second.commit();
         expect(await cluster.transactionCoordinatorOf(transactionalId)).not.toBe(victim);
         expect(await cluster.leaderOf(topic, 0)).not.toBe(victim);
-        const live = survivors.map((n) => cluster.brokers()[n - 1]!).join(',');
+        const live = survivors.map((n) => cluster.brokers()[n - 1]).join(',');
         expect((await readAllCommitted([topic], { brokers: live })).map((r) => r.value?.toString())).toEqual(['before', 'after']);
 
         await cluster.start();
