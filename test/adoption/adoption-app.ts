@@ -67,7 +67,7 @@ export function installArgsFromDoc(tarballs: Map<string, string>): string[] {
   const doc = readDoc('adopting.md');
   const m = /```bash\n(npm install [^`]*?)\n```/.exec(doc);
   if (!m) throw new Error('docs/adopting.md has no ```bash block with an `npm install` line');
-  const words = m[1]!.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean).slice(2);
+  const words = m[1].replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean).slice(2);
   const args: string[] = [];
   for (const w of words) {
     if (w.startsWith('@lockstep/')) {

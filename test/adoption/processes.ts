@@ -18,8 +18,8 @@ export async function run(
 ): Promise<CommandResult> {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -61,8 +61,8 @@ export function startService(name: string, command: string, args: string[], { cw
     if (text.length > 1_000_000) text = text.slice(-500_000);
     for (const l of [...listeners]) l();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   let done = false;
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {

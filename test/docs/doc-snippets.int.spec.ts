@@ -42,6 +42,6 @@ describe('doc snippets compile', () => {
     failed = docErrors.length > 0;
     expect(docErrors.map((d) => `${d.where}: ${d.message}`)).toEqual([]);
     expect(controlErrors.map((d) => d.where)).toEqual(['control.md:5 (snippet-1.ts:2:14)']);
-    expect(controlErrors[0]!.message).toMatch(/TS2322/);
+    expect(controlErrors[0].message).toMatch(/TS2322/);
   });
 });

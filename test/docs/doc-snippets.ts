@@ -41,11 +41,11 @@ export function extractSnippets(markdown: string, doc: string): DocSnippet[] {
   const snippets: DocSnippet[] = [];
   let pendingFile: { path: string; line: number } | undefined;
   for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]!;
+    const text = lines[i];
     const comment = FILE_COMMENT.exec(text);
     if (comment) {
       if (pendingFile) throw new Error(`${doc}:${i + 1}: a second file comment; the one on line ${pendingFile.line} names no block`);
-      pendingFile = { path: comment[1]!, line: i + 1 };
+      pendingFile = { path: comment[1], line: i + 1 };
       continue;
     }
     const fence = FENCE.exec(text);

@@ -29,8 +29,8 @@ describe('doc snippet extraction', () => {
       ['snippet-2.ts', false, false, 11],
       ['snippet-3.ts', false, true, 14],
     ]);
-    expect(snippets[0]!.code).toBe('export const a = 1;\n');
-    expect(snippets[1]!.code).toBe('export const b = 2;\n');
+    expect(snippets[0].code).toBe('export const a = 1;\n');
+    expect(snippets[1].code).toBe('export const b = 2;\n');
   });
 
   it('refuses a file comment that names no TypeScript block, twice the same file, paths outside the app, unknown flags', () => {
@@ -57,10 +57,10 @@ describe('doc links', () => {
     expect(text).not.toMatch(/DESIGN\.md|STYLE\.md/);
     const broken: string[] = [];
     for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-      const target = m[1]!.split('#')[0]!;
+      const target = m[1].split('#')[0];
       if (target === '' || /^[a-z]+:/i.test(target)) continue; // same-page anchor, http(s), mailto
       const path = normalize(join(dirname(join(repoRoot, source)), target));
-      if (!path.startsWith(repoRoot) || !existsSync(path)) broken.push(m[1]!);
+      if (!path.startsWith(repoRoot) || !existsSync(path)) broken.push(m[1]);
     }
     expect(broken).toEqual([]);
   });
