@@ -57,16 +57,35 @@ describe('doc links', () => {
     expect(text).not.toMatch(/DESIGN\.md|STYLE\.md/);
     const broken: string[] = [];
     for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-      const target = m[1].split('#')[0];
-      if (target === '' || /^[a-z]+:/i.test(target)) continue; // same-page anchor, http(s), mailto
-      const path = normalize(join(dirname(join(repoRoot, source)), target));
+      const [target, anchor] = m[1].split('#') as [string, string | undefined];
+      if (/^[a-z]+:/i.test(target)) continue; // http(s), mailto
+      const path = target === '' ? join(repoRoot, source) : normalize(join(dirname(join(repoRoot, source)), target));
       if (!path.startsWith(repoRoot) || !existsSync(path)) broken.push(m[1]);
+      else if (anchor !== undefined && path.endsWith('.md') && !headingSlugs(readFileSync(path, 'utf8')).has(anchor)) broken.push(m[1]);
     }
     expect(broken).toEqual([]);
   });
 
-  it('a link checker that sees a missing file fails', () => {
+  it('anchors are GitHub heading slugs; the design lives in docs/', () => {
+    const slugs = headingSlugs('# Hanging transactions (Kafka losing markers) — found and handled\n## 5. A handler\n```bash\n# not a heading\n```\n## 5. A handler\n');
+    expect([...slugs]).toEqual(['hanging-transactions-kafka-losing-markers--found-and-handled', '5-a-handler', '5-a-handler-1']);
     expect(existsSync(join(repoRoot, 'docs', 'DESIGN.md'))).toBe(false);
     expect(readDoc('design.md')).toMatch(/\| I6 \|/);
   });
 });
+
+/** GitHub's anchors of a markdown file's headings (outside code blocks). */
+function headingSlugs(markdown: string): Set<string> {
+  const slugs = new Set<string>();
+  let inCode = false;
+  for (const line of markdown.split('\n')) {
+    if (/^\s*(```|~~~)/.test(line)) inCode = !inCode;
+    const m = inCode ? null : /^#{1,6}\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const base = m[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    let slug = base;
+    for (let n = 1; slugs.has(slug); n++) slug = `${base}-${n}`;
+    slugs.add(slug);
+  }
+  return slugs;
+}
