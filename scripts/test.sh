@@ -17,6 +17,7 @@ if [[ "${CI:-}" == "true" ]]; then
   trap 'bash scripts/infra/lockstep-infra.sh down || true; LOCKSTEP_HOME="$PWD/.lockstep/cluster" bash scripts/infra/lockstep-infra.sh down kafka || true' EXIT
 fi
 
+echo "== lint"; npm run lint
 echo "== type-check"
 npx tsc -p tsconfig.json --noEmit
 echo "== build (the packages, the CLI and the demo run as built JavaScript)"
