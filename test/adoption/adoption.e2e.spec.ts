@@ -62,8 +62,13 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
     else rmSync(work, { recursive: true, force: true });
   });
 
-  it('npm run pack produced a tarball of every package the doc installs', () => {
+  it('npm run pack produced a tarball of every package the doc installs: its build, README, no tests', async () => {
     expect([...tarballs.keys()].sort()).toEqual(expect.arrayContaining(['@lockstep/cli', '@lockstep/consumer', '@lockstep/core', '@lockstep/outbox', '@lockstep/relay']));
+    for (const [name, tarball] of tarballs) {
+      const files = (await run('tar', ['-tzf', tarball], { cwd: work, timeoutMs: 30_000 })).output.split('\n').filter(Boolean);
+      expect(files, name).toEqual(expect.arrayContaining(['package/package.json', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts']));
+      expect(files.filter((f) => /\.spec\.|tsbuildinfo|(^|\/)(test|libs|node_modules)\//.test(f)), name).toEqual([]);
+    }
   });
 
   it.each(MODULE_SYSTEMS)(
