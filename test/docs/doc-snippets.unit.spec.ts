@@ -66,6 +66,17 @@ describe('doc links', () => {
     expect(broken).toEqual([]);
   });
 
+  it.each(sources)('%s names only repository paths that exist', (source) => {
+    const text = readFileSync(join(repoRoot, source), 'utf8');
+    const missing: string[] = [];
+    for (const m of text.matchAll(/`((?:libs|apps|test|scripts|bench|migrations|docs)\/[^`\s]+)`/g)) {
+      const path = m[1].replace(/:\d+$/, '');
+      if (/[*<{]/.test(path)) continue; // a glob or a placeholder
+      if (!existsSync(join(repoRoot, path))) missing.push(m[1]);
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('anchors are GitHub heading slugs; the design lives in docs/', () => {
     const slugs = headingSlugs('# Hanging transactions (Kafka losing markers) — found and handled\n## 5. A handler\n```bash\n# not a heading\n```\n## 5. A handler\n');
     expect([...slugs]).toEqual(['hanging-transactions-kafka-losing-markers--found-and-handled', '5-a-handler', '5-a-handler-1']);
