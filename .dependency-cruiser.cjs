@@ -76,6 +76,14 @@ module.exports = {
       from: { path: '^libs/(?!testing/)[^/]+/src/', pathNot: '\\.spec\\.ts$' },
       to: { path: '^libs/testing/' },
     },
+    {
+      name: 'lib-declares-what-it-imports',
+      severity: 'error',
+      comment:
+        "A package's production code imports only what its own package.json declares (dependencies, peerDependencies, optionalDependencies): anything else is missing from a user's install.",
+      from: { path: '^libs/[^/]+/src/', pathNot: '\\.spec\\.ts$' },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown', 'npm-dev'], dependencyTypesNot: ['npm', 'npm-peer', 'npm-optional'] },
+    },
   ],
   options: {
     doNotFollow: { path: '(^|/)node_modules/' },
