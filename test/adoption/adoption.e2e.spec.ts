@@ -124,7 +124,12 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
       const common = { LOCKSTEP_KAFKA_BROKERS: process.env.LOCKSTEP_KAFKA_BROKERS ?? '127.0.0.1:9092', LOCKSTEP_TOPIC_PREFIX: prefix };
       const migrate = await run('npx', ['--no-install', 'lockstep', 'migrate'], { cwd: appDir, env: npmEnv({ ...common, LOCKSTEP_MYSQL_URL: db.url }), timeoutMs: 120_000 });
       expect(migrate.output).toMatch(/migration\(s\) applied/);
+      const again = await run('npx', ['--no-install', 'lockstep', 'migrate'], { cwd: appDir, env: npmEnv({ ...common, LOCKSTEP_MYSQL_URL: db.url }), timeoutMs: 120_000 });
+      expect(again.output).toMatch(/up to date/);
       relayUser = await createRelayUser(db); // its grants name the tables migrate created
+      // the doc's `npx lockstep doctor`, as the relay's user: server settings, grants, broker transactions
+      const doctor = await run('npx', ['--no-install', 'lockstep', 'doctor'], { cwd: appDir, env: npmEnv({ ...common, LOCKSTEP_MYSQL_URL: relayUser.url }), timeoutMs: 120_000, allowFailure: true });
+      expect(doctor.code, doctor.output).toBe(0);
 
       const relayPort = await freePort();
       // As docs/adopting.md says to run it in production: the installed bin itself, not through
