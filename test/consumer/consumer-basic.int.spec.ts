@@ -42,7 +42,7 @@ describe('LockstepServer (real MariaDB + Kafka)', () => {
       const [inbox] = await a.query('SELECT COUNT(*) AS n FROM lockstep_inbox WHERE consumer = ?', [consumerName]);
       await a.end();
       expect((offsets as unknown[]).length).toBe(3);
-      expect(Number((inbox as Array<{ n: string }>)[0]!.n)).toBe(300);
+      expect(Number((inbox as Array<{ n: string }>)[0].n)).toBe(300);
 
       const second = amountEvents(100, 12);
       await produceWire(topic, second.map((e) => amountRecord(e)));

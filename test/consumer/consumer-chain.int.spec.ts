@@ -96,15 +96,15 @@ describe('consumer handlers chain through the outbox (exactly once)', () => {
 
     const rows = (await dataSource.query('SELECT event_type, aggregate_id, headers FROM lockstep_outbox')) as Array<{ event_type: string; aggregate_id: string; headers: string }>;
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.event_type).toBe('ctest.payment-captured');
-    expect(rows[0]!.aggregate_id).toBe('pay-1');
-    const headers = JSON.parse(rows[0]!.headers) as Record<string, string>;
+    expect(rows[0].event_type).toBe('ctest.payment-captured');
+    expect(rows[0].aggregate_id).toBe('pay-1');
+    const headers = JSON.parse(rows[0].headers) as Record<string, string>;
     expect(headers[LockstepHeader.causationId]).toBe(id);
     expect(headers[LockstepHeader.correlationId]).toBe('checkout-77');
     expect(headers[LockstepHeader.traceparent]).toBe(traceparent);
 
     expect(seen.map((s) => s.attempt)).toEqual([1, 2]); // one failure, one retry; the duplicate never ran
     expect(seen[1]).toMatchObject({ eventId: id, topic, partition: 0, offset: '0', aggregateId: 'pay-1' });
-    expect(seen[1]!.occurredAt?.toISOString()).toBe('2026-11-24T20:00:00.123Z');
+    expect(seen[1].occurredAt?.toISOString()).toBe('2026-11-24T20:00:00.123Z');
   });
 });

@@ -139,7 +139,7 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — DESI
         // The group coordinator is the leader of the group's __consumer_offsets partition:
         // abs(hashCode(groupId)) % partitions, the same hash as __transaction_state's.
         const [offsets] = (await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] })).topics;
-        return cluster.leaderOf('__consumer_offsets', transactionStatePartitionFor(group, offsets!.partitions.length));
+        return cluster.leaderOf('__consumer_offsets', transactionStatePartitionFor(group, offsets.partitions.length));
       };
       const fullIsr = () =>
         waitFor(
@@ -170,12 +170,12 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — DESI
           const coordinator = await coordinatorOf();
           if (victimRole === 'group coordinator') return coordinator;
           const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-          return meta!.partitions.map((p) => p.leader).find((l) => l > 0 && l !== coordinator);
+          return meta.partitions.map((p) => p.leader).find((l) => l > 0 && l !== coordinator);
         }, { timeoutMs: 30_000, intervalMs: 200 });
 
         // A backlog, then the rebalance trigger (a killed member is noticed after its 6 s session).
         await topUp();
-        const action = ACTIONS[round % ACTIONS.length]!;
+        const action = ACTIONS[round % ACTIONS.length];
         if (action === 'join') join();
         else {
           const m = members.shift()!;
@@ -244,7 +244,7 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — DESI
       const records = await readAllCommitted([topic], { brokers: brokers.join(',') });
       const copies = new Map<string, number>();
       for (const r of records) {
-        const id = r.headers[LockstepHeader.id]!;
+        const id = r.headers[LockstepHeader.id];
         copies.set(id, (copies.get(id) ?? 0) + 1);
       }
 
@@ -258,7 +258,7 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — DESI
         const [dupes] = await c.query('SELECT event_id, COUNT(*) AS n FROM applied GROUP BY event_id HAVING n > 1');
         duplicateApplies = dupes as unknown[];
         const [order] = await c.query('SELECT COUNT(*) AS n FROM applied a JOIN applied b ON a.account = b.account AND a.id < b.id AND a.seq > b.seq');
-        outOfOrder = Number((order as Array<{ n: string }>)[0]!.n);
+        outOfOrder = Number((order as Array<{ n: string }>)[0].n);
       } finally {
         await c.end();
       }

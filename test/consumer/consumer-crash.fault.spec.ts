@@ -71,6 +71,6 @@ describe('consumer crash (kill -9) — DESIGN.md I5', () => {
     );
     await c.end();
     expect(dupes).toEqual([]);
-    expect(Number((order as Array<{ n: string }>)[0]!.n)).toBe(0); // per-aggregate order kept across crashes
+    expect(Number((order as Array<{ n: string }>)[0].n)).toBe(0); // per-aggregate order kept across crashes
   }, 400_000);
 });

@@ -122,13 +122,13 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     });
     const poison = dead.find((r) => r.headers[LockstepHeader.id] === p1.id)!;
     expect(poison.key).toBe('p');
-    expect(poison.value?.toString()).toBe(records[1]!.value!.toString());
+    expect(poison.value?.toString()).toBe(records[1].value!.toString());
     expect(poison.headers[DeadLetterHeader.error]).toContain('poison: the handler never accepts seq 1');
     expect(poison.headers[DeadLetterHeader.originalTopic]).toBe(topic);
     expect(poison.headers[DeadLetterHeader.originalPartition]).toBe('0');
     expect(poison.headers[DeadLetterHeader.originalOffset]).toBe('1');
     expect(poison.headers[DeadLetterHeader.consumer]).toBe(consumerName);
-    expect(Number.isNaN(Date.parse(poison.headers[DeadLetterHeader.at]!))).toBe(false);
+    expect(Number.isNaN(Date.parse(poison.headers[DeadLetterHeader.at]))).toBe(false);
     expect(poison.headers[LockstepHeader.type]).toBe('ctest.amount-added'); // original headers kept
 
     const parked = await dbRows<{ aggregate_key: string; parked_events: number }>(
@@ -216,9 +216,9 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     await waitFor('g applied after the huge one', async () => (await readTotals(db)).g?.n === 1 || undefined, { timeoutMs: 60_000 });
     const dead = await readAllCommitted([`${topic}.dlq`]);
     expect(dead).toHaveLength(1);
-    expect(dead[0]!.value).toBeNull();
-    expect(dead[0]!.headers[DeadLetterHeader.valueDropped]).toBe(String(big.length));
-    expect(dead[0]!.headers[DeadLetterHeader.reason]).toBe('oversize');
-    expect(dead[0]!.headers[DeadLetterHeader.originalOffset]).toBe('0');
+    expect(dead[0].value).toBeNull();
+    expect(dead[0].headers[DeadLetterHeader.valueDropped]).toBe(String(big.length));
+    expect(dead[0].headers[DeadLetterHeader.reason]).toBe('oversize');
+    expect(dead[0].headers[DeadLetterHeader.originalOffset]).toBe('0');
   });
 });

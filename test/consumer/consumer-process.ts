@@ -55,8 +55,8 @@ export function spawnConsumer(env: {
     const at = Date.now();
     for (const line of parts) all.push({ at, text: line });
   };
-  child.stdout!.on('data', keep('stdout'));
-  child.stderr!.on('data', keep('stderr'));
+  child.stdout.on('data', keep('stdout'));
+  child.stderr.on('data', keep('stderr'));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,

@@ -52,7 +52,7 @@ describe('consumer rebalance — DESIGN.md I5', () => {
       const c = await db.admin();
       const [rows] = await c.query("SELECT COUNT(*) AS n FROM applied WHERE instance = 'B'");
       await c.end();
-      return Number((rows as Array<{ n: string }>)[0]!.n);
+      return Number((rows as Array<{ n: string }>)[0].n);
     };
     await waitFor('B got partitions and applies while A still runs', async () => (await byB()) > 0 || undefined, { timeoutMs: 60_000 });
     expect(a.child.exitCode).toBeNull();
@@ -66,6 +66,6 @@ describe('consumer rebalance — DESIGN.md I5', () => {
     const c = await db.admin();
     const [members] = await c.query('SELECT COUNT(DISTINCT partition_id) AS n FROM lockstep_consumer_offsets WHERE group_id = ?', [consumer]);
     await c.end();
-    expect(Number((members as Array<{ n: string }>)[0]!.n)).toBe(4);
+    expect(Number((members as Array<{ n: string }>)[0].n)).toBe(4);
   }, 300_000);
 });

@@ -74,7 +74,7 @@ export async function countApplied(db: TestDatabase): Promise<number> {
   const c = await db.admin();
   try {
     const [rows] = await c.query('SELECT COUNT(*) AS n FROM applied');
-    return Number((rows as Array<{ n: string }>)[0]!.n);
+    return Number((rows as Array<{ n: string }>)[0].n);
   } finally {
     await c.end();
   }

@@ -212,7 +212,7 @@ describe.each(adapters)('publisher conformance on a three-broker cluster: $name'
       // The lost partition leader costs no new session. (How often the publisher had to wait for
       // it varies: 1 wait on one run, 0 on two clean-clone runs where Kafka moved the partitions
       // before a request met the dead broker; brokerLossWaits is logged above, not asserted.)
-      expect(faults[0]!.sessionRestarts).toBe(0);
+      expect(faults[0].sessionRestarts).toBe(0);
       expect({ duplicates: report.duplicates, missing: report.missing, unexpected: report.unexpected, outOfOrder: report.outOfOrder }).toEqual({ duplicates: 0, missing: 0, unexpected: 0, outOfOrder: 0 });
       expect(report.read).toBe(48_000);
     } finally {

@@ -303,7 +303,7 @@ describe.runIf(MATRIX)('relay on a 3-node Kafka cluster: coordinator and leader 
 
       // Report: per kind, faults and how many landed in flight, session restarts and Kafka waits in their windows, longest stall.
       const endAt = Date.now();
-      const windowOf = (i: number): [number, number] => [faults[i]!.at, faults[i + 1]?.at ?? endAt];
+      const windowOf = (i: number): [number, number] => [faults[i].at, faults[i + 1]?.at ?? endAt];
       const rows = KINDS.map((kind) => {
         const of = faults.map((f, i) => ({ f, i })).filter(({ f }) => f.kind === kind);
         const count = (pattern: RegExp): number => of.reduce((n, { i }) => n + r.linesBetween(pattern, ...windowOf(i)).length, 0);

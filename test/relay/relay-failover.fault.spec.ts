@@ -114,7 +114,7 @@ describe.each(targets)('relay failover and binlog connection loss on $kafka', ({
       await expectAllExactlyOnce(brokers, [`${prefix}.acct`], writer.committed, writer.rolledBack);
     } finally {
       await a.kill9();
-      expect(await b!.terminate()).toBe(0);
+      expect(await b.terminate()).toBe(0);
     }
   });
 
@@ -133,7 +133,7 @@ describe.each(targets)('relay failover and binlog connection loss on $kafka', ({
             "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND LIKE 'Binlog Dump%'",
             [relayUser.connection.user],
           );
-          return rows.length === 1 ? Number(rows[0]!.ID) : undefined;
+          return rows.length === 1 ? Number(rows[0].ID) : undefined;
         }, { timeoutMs: 30_000, intervalMs: 100 });
         const before = writer.committed.size;
         await admin.query(`KILL ${thread}`);

@@ -22,7 +22,7 @@ export function uuidv7Bytes(now: number = Date.now()): EventIdBytes {
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  bytes[8] = 0x80 | (bytes[8] & 0x3f);
   return bytes as EventIdBytes;
 }
 

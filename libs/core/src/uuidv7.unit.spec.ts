@@ -6,8 +6,8 @@ describe('uuidv7', () => {
     const now = Date.UTC(2026, 10, 24);
     const id = uuidv7Bytes(now);
     expect(id.length).toBe(16);
-    expect(id[6]! >> 4).toBe(7);
-    expect(id[8]! >> 6).toBe(2);
+    expect(id[6] >> 4).toBe(7);
+    expect(id[8] >> 6).toBe(2);
     expect(id.readUIntBE(0, 6)).toBeGreaterThanOrEqual(now);
   });
 

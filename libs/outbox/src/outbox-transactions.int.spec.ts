@@ -59,8 +59,8 @@ describe('outbox write side (real MariaDB)', () => {
       binlog.stop();
     }
     const [row] = await outboxRows(db);
-    expect(row!.payload.equals(Buffer.from(JSON.stringify({ orderId: 'o-1', totalCents: 1200 })))).toBe(true);
-    expect(JSON.parse(row!.headers!)).toEqual({ [LockstepHeader.schemaVersion]: '1' });
+    expect(row.payload.equals(Buffer.from(JSON.stringify({ orderId: 'o-1', totalCents: 1200 })))).toBe(true);
+    expect(JSON.parse(row.headers!)).toEqual({ [LockstepHeader.schemaVersion]: '1' });
   });
 
   it('rollback: neither the domain row nor the outbox row', async () => {
@@ -288,7 +288,7 @@ describe('outbox write side (real MariaDB)', () => {
         await writer.write(manager, event);
       }
     });
-    expect(expected[2]!.length).toBeGreaterThan(1024 * 1024);
+    expect(expected[2].length).toBeGreaterThan(1024 * 1024);
     const rows = await outboxRows(db);
     expect(rows).toHaveLength(3);
     const byAggregate = new Map(rows.map((r) => [r.aggregate_id, r.payload]));
@@ -300,15 +300,15 @@ describe('outbox write side (real MariaDB)', () => {
       dataSource.transaction((manager) => writer.write(manager, new OrderPlaced('o-h', 1), { headers: { 'x-source': 'test' } })),
     );
     const [row] = await outboxRows(db);
-    expect(uuidToString(row!.id)).toBe(records[0]!.idString);
-    expect(JSON.parse(row!.headers!)).toEqual({
+    expect(uuidToString(row.id)).toBe(records[0].idString);
+    expect(JSON.parse(row.headers!)).toEqual({
       tenant: 'acme',
       'x-source': 'test',
       [LockstepHeader.correlationId]: 'corr-1',
       [LockstepHeader.causationId]: 'cause-1',
       [LockstepHeader.schemaVersion]: '1',
     });
-    expect(row!.created_at).toBe(records[0]!.createdAt);
+    expect(row.created_at).toBe(records[0].createdAt);
   });
 
   it('recordEvent() works on an entity without the base class, and events recorded twice are written once', async () => {

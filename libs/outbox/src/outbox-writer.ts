@@ -181,6 +181,6 @@ export class OutboxWriter {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value !== 'object') return `a ${typeof value}`;
-  const name = (value as object).constructor?.name;
+  const name = value.constructor?.name;
   return name && name !== 'Object' ? `an instance of ${name}` : 'a plain object';
 }

@@ -35,14 +35,14 @@ describe('OutboxWriter.prepare', () => {
     const before = Date.now();
     const [row] = await OutboxContext.run({ correlationId: 'corr' }, () => writer.prepare([new OrderPlaced('o-1', 500)]));
     expect(row).toBeDefined();
-    expect(row!.id.length).toBe(16);
-    expect(row!.id[6]! >> 4).toBe(7);
-    expect(row!.idString).toBe(uuidToString(row!.id));
-    expect(row!).toMatchObject({ aggregateType: 'unit-order', aggregateId: 'o-1', eventType: 'unit.order.placed' });
-    expect(row!.payload.toString()).toBe('{"orderId":"o-1","totalCents":500,"lines":[]}');
-    expect(row!.headers).toEqual({ [LockstepHeader.correlationId]: 'corr', [LockstepHeader.schemaVersion]: '2' });
-    expect(row!.createdAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
-    const at = Date.parse(`${row!.createdAt.replace(' ', 'T').slice(0, 23)}Z`);
+    expect(row.id.length).toBe(16);
+    expect(row.id[6] >> 4).toBe(7);
+    expect(row.idString).toBe(uuidToString(row.id));
+    expect(row).toMatchObject({ aggregateType: 'unit-order', aggregateId: 'o-1', eventType: 'unit.order.placed' });
+    expect(row.payload.toString()).toBe('{"orderId":"o-1","totalCents":500,"lines":[]}');
+    expect(row.headers).toEqual({ [LockstepHeader.correlationId]: 'corr', [LockstepHeader.schemaVersion]: '2' });
+    expect(row.createdAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+    const at = Date.parse(`${row.createdAt.replace(' ', 'T').slice(0, 23)}Z`);
     expect(at).toBeGreaterThanOrEqual(before);
     expect(at).toBeLessThanOrEqual(Date.now());
   });
@@ -87,12 +87,12 @@ describe('OutboxWriter.insertStatements', () => {
     const rows = await writer.prepare([new OrderPlaced('a', 1), new OrderPlaced('b', 2), new OrderPlaced('c', 3)]);
     const statements = writer.insertStatements(rows);
     expect(statements).toHaveLength(1);
-    expect(statements[0]!.sql).toBe(
+    expect(statements[0].sql).toBe(
       'INSERT INTO `my_outbox` (id, aggregate_type, aggregate_id, event_type, payload, headers, created_at) VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)',
     );
-    expect(statements[0]!.params).toHaveLength(21);
-    expect(statements[0]!.params[4]).toBe(rows[0]!.payload);
-    expect(JSON.parse(statements[0]!.params[5] as string)).toEqual(rows[0]!.headers);
+    expect(statements[0].params).toHaveLength(21);
+    expect(statements[0].params[4]).toBe(rows[0].payload);
+    expect(JSON.parse(statements[0].params[5] as string)).toEqual(rows[0].headers);
   });
 
   it('splits by row count and by payload bytes', async () => {

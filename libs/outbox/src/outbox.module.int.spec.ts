@@ -139,7 +139,7 @@ describe('OutboxModule (Nest + @nestjs/typeorm, real MariaDB)', () => {
         const left = await outboxRows(db);
         return left.length === 1 ? left : undefined;
       }, { timeoutMs: 30_000 });
-      expect(rows[0]!.aggregate_id).toBe('young');
+      expect(rows[0].aggregate_id).toBe('young');
       expect(await app.get(OutboxService).runRetentionOnce()).toEqual([expect.objectContaining({ deleted: 0 })]);
     } finally {
       await app.close();

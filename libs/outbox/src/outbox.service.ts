@@ -81,7 +81,7 @@ export class OutboxService implements OnModuleInit {
   private resolve(source: string | DataSource): DataSource {
     if (source instanceof DataSource) return source;
     try {
-      return this.moduleRef.get<DataSource>(getDataSourceToken(source) as string, { strict: false });
+      return this.moduleRef.get<DataSource>(getDataSourceToken(source), { strict: false });
     } catch (cause) {
       throw new OutboxConfigurationError(
         `OutboxModule found no TypeORM DataSource named "${source}"`,

@@ -56,7 +56,7 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     const done = stack?.pop();
     if (!stack || !done) return;
     // A released savepoint's writes now belong to the enclosing level; after the real COMMIT nothing is kept.
-    if (event.queryRunner.isTransactionActive && stack.length > 0) stack[stack.length - 1]!.push(...done);
+    if (event.queryRunner.isTransactionActive && stack.length > 0) stack[stack.length - 1].push(...done);
     else this.levels.delete(event.queryRunner);
   }
 
@@ -70,7 +70,7 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
       undone = stack.flat(); // ROLLBACK: everything written in the transaction is gone
       this.levels.delete(event.queryRunner);
     }
-    for (let i = undone.length - 1; i >= 0; i--) restorePendingEvents(undone[i]!.entity, undone[i]!.events);
+    for (let i = undone.length - 1; i >= 0; i--) restorePendingEvents(undone[i].entity, undone[i].events);
   }
 
   beforeInsert(event: InsertEvent<unknown>): Promise<void> | void {
@@ -126,7 +126,7 @@ export class OutboxSubscriber implements EntitySubscriberInterface {
     const stack = this.levels.get(qr) ?? [];
     if (stack.length === 0) this.levels.set(qr, stack); // transaction opened before this subscriber was attached
     if (stack.length === 0) stack.push([]);
-    stack[stack.length - 1]!.push({ entity, events });
+    stack[stack.length - 1].push({ entity, events });
     if (cached && cached.events === events && cached.count === events.length) {
       await this.writer.insertWith(qr, cached.records);
     } else {

@@ -98,7 +98,7 @@ describe('Relay (in process, real MariaDB + Kafka)', () => {
         await waitFor('first event', () => relay.lastCheckpoint?.lastEventId === first.id, { timeoutMs: 30_000 });
 
         const [[holder]] = await admin.query<import('mysql2/promise').RowDataPacket[]>('SELECT IS_USED_LOCK(?) AS id', [`lockstep-relay:${name}`]);
-        await admin.query(`KILL ${Number(holder!.id)}`);
+        await admin.query(`KILL ${Number(holder.id)}`);
         await waitFor('standby after the lock loss', () => states.includes('standby') && states.lastIndexOf('standby') > states.indexOf('publishing'), { timeoutMs: 30_000 });
         await waitFor('publishing again', () => relay.state === 'publishing', { timeoutMs: 60_000 });
         const second = testOutboxEvent('acct', 'a-1', { seq: 2 });

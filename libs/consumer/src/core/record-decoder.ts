@@ -55,7 +55,7 @@ export function readEnvelope(record: ConsumedRecord): RecordEnvelope {
       eventIdBytes = undefined;
     }
   }
-  const occurred = h[LockstepHeader.occurredAt] ? new Date(h[LockstepHeader.occurredAt]!) : undefined;
+  const occurred = h[LockstepHeader.occurredAt] ? new Date(h[LockstepHeader.occurredAt]) : undefined;
   return {
     record,
     eventId: eventIdBytes ? rawId : undefined,

@@ -56,7 +56,7 @@ export function LockstepHandler<T extends object>(eventClass: Type<T>) {
       Payload()(target, methodName, 0);
       Ctx()(target, methodName, 1);
     }
-    const pattern = EventPattern<string>(metadata.type, LOCKSTEP_TRANSPORT, { [LOCKSTEP_HANDLER_EXTRAS]: binding }) as MethodDecorator;
+    const pattern = EventPattern<string>(metadata.type, LOCKSTEP_TRANSPORT, { [LOCKSTEP_HANDLER_EXTRAS]: binding });
     applyDecorators(pattern, UseFilters(failureFilter))(target, methodName, descriptor);
   };
 }

@@ -66,7 +66,7 @@ export class EventApplier {
   async applyInTransaction(work: PartitionWork, events: EventRecord[], attempt: number, options: { unpark?: boolean } = {}): Promise<boolean[]> {
     const { store, invoke } = this.deps;
     const { topic, partition } = work.batch;
-    const last = events[events.length - 1]!.envelope.record;
+    const last = events[events.length - 1].envelope.record;
     return store.inTransaction(async (qr) => {
       const applied: boolean[] = [];
       for (const d of events) {
@@ -99,6 +99,6 @@ export class EventApplier {
         work.count(e, 'duplicate');
       }
     });
-    work.markDone(envelopes[envelopes.length - 1]!);
+    work.markDone(envelopes[envelopes.length - 1]);
   }
 }

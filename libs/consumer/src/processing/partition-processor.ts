@@ -71,7 +71,7 @@ export class PartitionProcessor {
       state.checked = true;
       // Resume where MySQL says, not where Kafka's group offset says: the Kafka commit comes
       // after the MySQL commit, so a crash in between leaves Kafka behind.
-      if (state.nextOffset !== undefined && BigInt(batch.records[0]!.offset) !== state.nextOffset) {
+      if (state.nextOffset !== undefined && BigInt(batch.records[0].offset) !== state.nextOffset) {
         batch.seek(state.nextOffset);
         return;
       }

@@ -64,7 +64,7 @@ describe('KafkajsRecordSource and a failed heartbeat', () => {
     const one = fake.batch(1, async () => undefined);
     await vi.waitFor(() => expect(pending).toHaveLength(1));
     await expect(fake.batch(0, async () => Promise.reject(rebalancing()))).rejects.toMatchObject({ type: 'REBALANCE_IN_PROGRESS' });
-    pending[0]!(); // partition 1 finishes its record, then sees the rebalance before its next one
+    pending[0](); // partition 1 finishes its record, then sees the rebalance before its next one
     await expect(one).rejects.toMatchObject({ type: 'REBALANCE_IN_PROGRESS' });
     expect(applied).toEqual(['1@0', '0@0']);
 
@@ -116,11 +116,11 @@ describe('KafkajsDeadLetterSink', () => {
     const record = { key: Buffer.from('k'), value: Buffer.from('v'), headers: { h: '1' } };
 
     await expect(sink.publish('t.dlq', record)).rejects.toMatchObject({ type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
-    expect(producers[0]!.disconnect).toHaveBeenCalledOnce();
+    expect(producers[0].disconnect).toHaveBeenCalledOnce();
     await sink.publish('t.dlq', record);
     await sink.publish('t.dlq', record);
     expect(producers).toHaveLength(2); // a new one after the failure, then kept
-    for (const call of [...producers[0]!.send.mock.calls, ...producers[1]!.send.mock.calls]) {
+    for (const call of [...producers[0].send.mock.calls, ...producers[1].send.mock.calls]) {
       expect(call).toEqual([{ topic: 't.dlq', acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] }]);
     }
   });

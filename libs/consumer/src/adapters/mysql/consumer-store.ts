@@ -101,7 +101,7 @@ export class ConsumerStore implements InboxStore {
                 (SELECT COUNT(*) FROM ${this.t.deadLetters} WHERE consumer = ? AND event_id = ?) AS dead`,
         [this.consumer, eventId, this.consumer, eventId],
       )) as Array<{ inbox: string | number; dead: string | number }>;
-      const row = rows[0]!;
+      const row = rows[0];
       if (Number(row.dead) > 0) return 'dead-lettered';
       return Number(row.inbox) > 0 ? 'applied' : 'new';
     });
