@@ -70,7 +70,9 @@ export async function typecheckSnippets(
           incremental: false,
           rootDir: '.',
           customConditions: ['lockstep-source'],
-          types: ['node'],
+          // vitest/globals: adopting.md's handler test uses the test runner's globals (describe, it,
+          // expect), as the apps `nest new` generates do (Vitest globals or Jest).
+          types: ['node', 'vitest/globals'],
         },
         include: ['**/*.ts'],
       },
