@@ -17,7 +17,15 @@ export function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     if (k.startsWith('npm_') || k.startsWith('VITEST') || k === 'NODE_OPTIONS' || k === 'NODE_ENV' || k === 'TEST') continue;
     env[k] = v;
   }
-  return { ...env, NO_COLOR: '1', FORCE_COLOR: '0', NO_UPDATE_NOTIFIER: '1', npm_config_fund: 'false', npm_config_audit: 'false', ...extra };
+  return {
+    ...env,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    NO_UPDATE_NOTIFIER: '1',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    ...extra,
+  };
 }
 
 /**
@@ -46,11 +54,26 @@ export async function createNestApp(parent: string, name: string, moduleSystem: 
   mkdirSync(parent, { recursive: true });
   const env = npmEnv();
   if (moduleSystem === 'esm') {
-    await run('npx', ['--yes', NEST_CLI, 'new', name, '--skip-git', '--package-manager', 'npm'], { cwd: parent, env, timeoutMs: 600_000 });
+    await run('npx', ['--yes', NEST_CLI, 'new', name, '--skip-git', '--package-manager', 'npm'], {
+      cwd: parent,
+      env,
+      timeoutMs: 600_000,
+    });
   } else {
     await run(
       'npx',
-      ['--yes', '-p', NEST_CLI, 'schematics', '@nestjs/schematics:application', `--name=${name}`, '--type=cjs', '--package-manager=npm', '--no-dry-run', '--observe=false'],
+      [
+        '--yes',
+        '-p',
+        NEST_CLI,
+        'schematics',
+        '@nestjs/schematics:application',
+        `--name=${name}`,
+        '--type=cjs',
+        '--package-manager=npm',
+        '--no-dry-run',
+        '--observe=false',
+      ],
       { cwd: parent, env, timeoutMs: 300_000 },
     );
     await run('npm', ['install'], { cwd: join(parent, name), env, timeoutMs: 600_000 });
@@ -97,9 +120,16 @@ export function writeDocFiles(appDir: string): string[] {
 }
 
 /** What `nest new` generated, as far as this test relies on it. */
-export function describeGeneratedApp(appDir: string): { packageType: string | undefined; typescript: string; tsModule: string; strict: boolean } {
+export function describeGeneratedApp(appDir: string): {
+  packageType: string | undefined;
+  typescript: string;
+  tsModule: string;
+  strict: boolean;
+} {
   const pkg = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as { type?: string };
-  const installed = JSON.parse(readFileSync(join(appDir, 'node_modules', 'typescript', 'package.json'), 'utf8')) as { version: string };
+  const installed = JSON.parse(readFileSync(join(appDir, 'node_modules', 'typescript', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const tsconfig = readFileSync(join(appDir, 'tsconfig.json'), 'utf8');
   return {
     packageType: pkg.type,
@@ -118,11 +148,15 @@ export async function typecheck(appDir: string, typescript?: string): Promise<st
   const npx = typescript ? ['--yes', '-p', typescript, 'tsc'] : ['--no-install', 'tsc'];
   const env = npmEnv();
   const version = (await run('npx', [...npx, '--version'], { cwd: appDir, env, timeoutMs: 300_000 })).output.trim();
-  await run('npx', [...npx, '-p', 'tsconfig.json', '--noEmit', '--incremental', 'false', '--strictPropertyInitialization', 'true'], {
-    cwd: appDir,
-    env,
-    timeoutMs: 300_000,
-  });
+  await run(
+    'npx',
+    [...npx, '-p', 'tsconfig.json', '--noEmit', '--incremental', 'false', '--strictPropertyInitialization', 'true'],
+    {
+      cwd: appDir,
+      env,
+      timeoutMs: 300_000,
+    },
+  );
   return version;
 }
 

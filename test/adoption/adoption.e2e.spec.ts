@@ -44,7 +44,9 @@ import { freePort, run, startService, type Service } from './processes.js';
  * The temporary folder stays on disk when a step fails (its path is printed), for a look at the app.
  */
 
-const MODULE_SYSTEMS: ModuleSystem[] = (process.env.LOCKSTEP_ADOPTION_MODULES ?? 'esm,cjs').split(',').map((m) => m.trim() as ModuleSystem);
+const MODULE_SYSTEMS: ModuleSystem[] = (process.env.LOCKSTEP_ADOPTION_MODULES ?? 'esm,cjs')
+  .split(',')
+  .map((m) => m.trim() as ModuleSystem);
 
 describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
   const work = mkdtempSync(join(tmpdir(), 'lockstep-adoption-'));
@@ -54,7 +56,9 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
   beforeAll(async () => {
     if (work.startsWith(repoRoot)) throw new Error(`${work} is inside the repository`);
     // LOCKSTEP_ADOPTION_PACKAGES=<dir of .tgz> reuses packed packages (e.g. re-running after a fix in the test)
-    tarballs = await packPackages(process.env.LOCKSTEP_ADOPTION_PACKAGES ?? join(work, 'packages'), { reuse: process.env.LOCKSTEP_ADOPTION_PACKAGES !== undefined });
+    tarballs = await packPackages(process.env.LOCKSTEP_ADOPTION_PACKAGES ?? join(work, 'packages'), {
+      reuse: process.env.LOCKSTEP_ADOPTION_PACKAGES !== undefined,
+    });
   }, 600_000);
 
   afterAll(() => {
@@ -63,11 +67,18 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
   });
 
   it('npm run pack produced a tarball of every package the doc installs: its build, README, no tests', async () => {
-    expect([...tarballs.keys()].sort()).toEqual(expect.arrayContaining(['@lockstep/cli', '@lockstep/consumer', '@lockstep/core', '@lockstep/outbox', '@lockstep/relay']));
+    expect([...tarballs.keys()].sort()).toEqual(
+      expect.arrayContaining(['@lockstep/cli', '@lockstep/consumer', '@lockstep/core', '@lockstep/outbox', '@lockstep/relay']),
+    );
     for (const [name, tarball] of tarballs) {
       const files = (await run('tar', ['-tzf', tarball], { cwd: work, timeoutMs: 30_000 })).output.split('\n').filter(Boolean);
-      expect(files, name).toEqual(expect.arrayContaining(['package/package.json', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts']));
-      expect(files.filter((f) => /\.spec\.|tsbuildinfo|(^|\/)(test|libs|node_modules)\//.test(f)), name).toEqual([]);
+      expect(files, name).toEqual(
+        expect.arrayContaining(['package/package.json', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts']),
+      );
+      expect(
+        files.filter((f) => /\.spec\.|tsbuildinfo|(^|\/)(test|libs|node_modules)\//.test(f)),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -86,12 +97,15 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
 
   async function adoptAndRun(moduleSystem: ModuleSystem): Promise<void> {
     const started = Date.now();
-    const step = (what: string): void => console.log(`[adoption ${moduleSystem}] ${((Date.now() - started) / 1000).toFixed(0)} s: ${what}`);
+    const step = (what: string): void =>
+      console.log(`[adoption ${moduleSystem}] ${((Date.now() - started) / 1000).toFixed(0)} s: ${what}`);
 
     // 2. the app
     const appDir = await createNestApp(join(work, moduleSystem), `shop-${moduleSystem}`, moduleSystem);
     const generated = describeGeneratedApp(appDir);
-    step(`created: package.json type=${generated.packageType ?? '(none: CommonJS)'}, TypeScript ${generated.typescript}, module ${generated.tsModule}`);
+    step(
+      `created: package.json type=${generated.packageType ?? '(none: CommonJS)'}, TypeScript ${generated.typescript}, module ${generated.tsModule}`,
+    );
     expect(generated.packageType).toBe(moduleSystem === 'esm' ? 'module' : undefined);
     expect(generated.strict).toBe(true);
 
@@ -114,7 +128,12 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
     step('built');
 
     // the app's own test runner on the doc's handler test (and nest new's generated spec)
-    const tests = await run('npm', ['test'], { cwd: appDir, env: npmEnv({ CI: 'true' }), timeoutMs: 300_000, allowFailure: true });
+    const tests = await run('npm', ['test'], {
+      cwd: appDir,
+      env: npmEnv({ CI: 'true' }),
+      timeoutMs: 300_000,
+      allowFailure: true,
+    });
     const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
     if (moduleSystem === 'cjs' && (major < 24 || (major === 24 && minor < 9))) {
       // What docs/adopting.md says ("Testing a CommonJS app with Jest"): Jest loads ES modules
@@ -125,7 +144,7 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
     } else {
       expect(tests.code, tests.output).toBe(0);
       expect(tests.output).toMatch(/customer-totals\.handler\.spec\.ts/);
-      step('npm test passed (the doc\'s handler test included)');
+      step("npm test passed (the doc's handler test included)");
     }
 
     // 6. servers: a database, a relay user and a topic prefix of its own
@@ -136,14 +155,30 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
     const topics = { order: `${prefix}.order`, customer: `${prefix}.customer`, checkpoints: `${prefix}.relay-checkpoints` };
     const services: Service[] = [];
     try {
-      const common = { LOCKSTEP_KAFKA_BROKERS: process.env.LOCKSTEP_KAFKA_BROKERS ?? '127.0.0.1:9092', LOCKSTEP_TOPIC_PREFIX: prefix };
-      const migrate = await run('npx', ['--no-install', 'lockstep', 'migrate'], { cwd: appDir, env: npmEnv({ ...common, LOCKSTEP_MYSQL_URL: db.url }), timeoutMs: 120_000 });
+      const common = {
+        LOCKSTEP_KAFKA_BROKERS: process.env.LOCKSTEP_KAFKA_BROKERS ?? '127.0.0.1:9092',
+        LOCKSTEP_TOPIC_PREFIX: prefix,
+      };
+      const migrate = await run('npx', ['--no-install', 'lockstep', 'migrate'], {
+        cwd: appDir,
+        env: npmEnv({ ...common, LOCKSTEP_MYSQL_URL: db.url }),
+        timeoutMs: 120_000,
+      });
       expect(migrate.output).toMatch(/migration\(s\) applied/);
-      const again = await run('npx', ['--no-install', 'lockstep', 'migrate'], { cwd: appDir, env: npmEnv({ ...common, LOCKSTEP_MYSQL_URL: db.url }), timeoutMs: 120_000 });
+      const again = await run('npx', ['--no-install', 'lockstep', 'migrate'], {
+        cwd: appDir,
+        env: npmEnv({ ...common, LOCKSTEP_MYSQL_URL: db.url }),
+        timeoutMs: 120_000,
+      });
       expect(again.output).toMatch(/up to date/);
       relayUser = await createRelayUser(db); // its grants name the tables migrate created
       // the doc's `npx lockstep doctor`, as the relay's user: server settings, grants, broker transactions
-      const doctor = await run('npx', ['--no-install', 'lockstep', 'doctor'], { cwd: appDir, env: npmEnv({ ...common, LOCKSTEP_MYSQL_URL: relayUser.url }), timeoutMs: 120_000, allowFailure: true });
+      const doctor = await run('npx', ['--no-install', 'lockstep', 'doctor'], {
+        cwd: appDir,
+        env: npmEnv({ ...common, LOCKSTEP_MYSQL_URL: relayUser.url }),
+        timeoutMs: 120_000,
+        allowFailure: true,
+      });
       expect(doctor.code, doctor.output).toBe(0);
 
       const relayPort = await freePort();
@@ -160,7 +195,11 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
         }),
       });
       services.push(relay);
-      await waitFor('the relay to report healthy (leader, publishing)', async () => (await fetch(`http://127.0.0.1:${relayPort}/health`)).ok, { timeoutMs: 90_000, intervalMs: 200 });
+      await waitFor(
+        'the relay to report healthy (leader, publishing)',
+        async () => (await fetch(`http://127.0.0.1:${relayPort}/health`)).ok,
+        { timeoutMs: 90_000, intervalMs: 200 },
+      );
       step('relay publishing');
 
       const appPort = await freePort();
@@ -178,14 +217,26 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
       const placed: Array<{ id: string; customerId: string; totalCents: number }> = [];
       for (let i = 0; i < 12; i++) {
         const body = { customerId: customers[i % 3], totalCents: 100 * (i + 1) + 7 };
-        const res = await fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const res = await fetch(`${base}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         expect(res.status).toBe(201);
         placed.push({ id: ((await res.json()) as { id: string }).id, ...body });
       }
       const paid = placed.filter((_, i) => i % 2 === 0);
       for (const o of paid) expect((await fetch(`${base}/orders/${o.id}/pay`, { method: 'POST' })).status).toBe(204);
       // refused requests record nothing: an invalid body (400), paying twice (409)
-      expect((await fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 'c-1', totalCents: 0 }) })).status).toBe(400);
+      expect(
+        (
+          await fetch(`${base}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ customerId: 'c-1', totalCents: 0 }),
+          })
+        ).status,
+      ).toBe(400);
       expect((await fetch(`${base}/orders/${paid[0].id}/pay`, { method: 'POST' })).status).toBe(409);
       step(`${placed.length} orders placed, ${paid.length} paid`);
 
@@ -195,7 +246,9 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
         const expectedApplied = placed.length + paid.length;
         await waitFor(
           `${expectedApplied} events in the inbox of ${consumerName}`,
-          async () => (await count(admin, 'SELECT COUNT(*) AS n FROM lockstep_inbox WHERE consumer = ?', [consumerName])) >= expectedApplied,
+          async () =>
+            (await count(admin, 'SELECT COUNT(*) AS n FROM lockstep_inbox WHERE consumer = ?', [consumerName])) >=
+            expectedApplied,
           { timeoutMs: 120_000, intervalMs: 250 },
         );
         // ... and the relay published the loyalty events its handler recorded (one per payment)
@@ -217,24 +270,41 @@ describe('adopting Lockstep in a new Nest app (docs/adopting.md)', () => {
         expect(rows).toHaveLength(placed.length + 2 * paid.length);
 
         const records = await readAllCommitted([topics.order, topics.customer]);
-        expect(exactlyOnce(records, rows.map((r) => r.id))).toEqual({ missing: [], duplicates: [], unexpected: [] });
-        expect(records.filter((r) => r.topic === topics.customer).map((r) => r.headers['lockstep-type'])).toEqual(paid.map(() => 'customer.loyalty-points-earned'));
+        expect(
+          exactlyOnce(
+            records,
+            rows.map((r) => r.id),
+          ),
+        ).toEqual({ missing: [], duplicates: [], unexpected: [] });
+        expect(records.filter((r) => r.topic === topics.customer).map((r) => r.headers['lockstep-type'])).toEqual(
+          paid.map(() => 'customer.loyalty-points-earned'),
+        );
         // per order: placed before paid, both keyed by the order id
         for (const o of paid) {
-          const ofOrder = records.filter((r) => r.topic === topics.order && r.key === o.id).map((r) => r.headers['lockstep-type']);
+          const ofOrder = records
+            .filter((r) => r.topic === topics.order && r.key === o.id)
+            .map((r) => r.headers['lockstep-type']);
           expect(ofOrder).toEqual(['order.placed', 'order.paid']);
         }
 
         // the read model equals the source (sums: applied twice, they would be off)
-        const totals = (await admin.query<mysql.RowDataPacket[]>('SELECT customer_id, orders_placed, cents_placed, cents_paid FROM customer_totals ORDER BY customer_id'))[0];
+        const totals = (
+          await admin.query<mysql.RowDataPacket[]>(
+            'SELECT customer_id, orders_placed, cents_placed, cents_paid FROM customer_totals ORDER BY customer_id',
+          )
+        )[0];
         const expected = customers.map((c) => ({
           customer_id: c,
           orders_placed: placed.filter((o) => o.customerId === c).length,
           cents_placed: String(placed.filter((o) => o.customerId === c).reduce((s, o) => s + o.totalCents, 0)),
           cents_paid: String(paid.filter((o) => o.customerId === c).reduce((s, o) => s + o.totalCents, 0)),
         }));
-        expect(totals.map((t) => ({ ...t, cents_placed: String(t.cents_placed), cents_paid: String(t.cents_paid) }))).toEqual(expected);
-        expect(await count(admin, 'SELECT COUNT(*) AS n FROM lockstep_inbox WHERE consumer = ?', [consumerName])).toBe(expectedApplied);
+        expect(totals.map((t) => ({ ...t, cents_placed: String(t.cents_placed), cents_paid: String(t.cents_paid) }))).toEqual(
+          expected,
+        );
+        expect(await count(admin, 'SELECT COUNT(*) AS n FROM lockstep_inbox WHERE consumer = ?', [consumerName])).toBe(
+          expectedApplied,
+        );
         expect(await count(admin, "SELECT COUNT(*) AS n FROM orders WHERE status = 'paid'")).toBe(paid.length);
       } finally {
         await admin.end();
@@ -283,7 +353,10 @@ async function count(c: mysql.Connection, sql: string, params: unknown[] = []): 
   return Number(rows[0]?.n ?? 0);
 }
 
-function exactlyOnce(records: ReadRecord[], expectedIds: string[]): { missing: string[]; duplicates: string[]; unexpected: string[] } {
+function exactlyOnce(
+  records: ReadRecord[],
+  expectedIds: string[],
+): { missing: string[]; duplicates: string[]; unexpected: string[] } {
   const seen = new Map<string, number>();
   for (const r of records) {
     const id = r.headers['lockstep-id'] ?? '(no lockstep-id)';
@@ -301,7 +374,11 @@ function exactlyOnce(records: ReadRecord[], expectedIds: string[]): { missing: s
 function appliedCount(metrics: string, consumer: string): number {
   let total = 0;
   for (const line of metrics.split('\n')) {
-    if (line.startsWith('lockstep_consumer_events_total{') && line.includes(`consumer="${consumer}"`) && line.includes('outcome="applied"')) {
+    if (
+      line.startsWith('lockstep_consumer_events_total{') &&
+      line.includes(`consumer="${consumer}"`) &&
+      line.includes('outcome="applied"')
+    ) {
       total += Number(line.slice(line.lastIndexOf(' ') + 1));
     }
   }

@@ -14,7 +14,12 @@ export interface CommandResult {
 export async function run(
   command: string,
   args: string[],
-  { cwd, env = process.env, timeoutMs, allowFailure = false }: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number; allowFailure?: boolean },
+  {
+    cwd,
+    env = process.env,
+    timeoutMs,
+    allowFailure = false,
+  }: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number; allowFailure?: boolean },
 ): Promise<CommandResult> {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
@@ -30,8 +35,10 @@ export async function run(
     child.once('exit', (c) => resolve(c));
   }).finally(() => clearTimeout(timer));
   const line = `${command} ${args.join(' ')}`;
-  if (timedOut) throw new Error(`\`${line}\` (in ${cwd}) did not finish within ${timeoutMs} ms; output tail:\n${output.slice(-4000)}`);
-  if (code !== 0 && !allowFailure) throw new Error(`\`${line}\` (in ${cwd}) exited with ${code}; output tail:\n${output.slice(-6000)}`);
+  if (timedOut)
+    throw new Error(`\`${line}\` (in ${cwd}) did not finish within ${timeoutMs} ms; output tail:\n${output.slice(-4000)}`);
+  if (code !== 0 && !allowFailure)
+    throw new Error(`\`${line}\` (in ${cwd}) exited with ${code}; output tail:\n${output.slice(-6000)}`);
   return { code, output };
 }
 
@@ -52,7 +59,12 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-export function startService(name: string, command: string, args: string[], { cwd, env }: { cwd: string; env: NodeJS.ProcessEnv }): Service {
+export function startService(
+  name: string,
+  command: string,
+  args: string[],
+  { cwd, env }: { cwd: string; env: NodeJS.ProcessEnv },
+): Service {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let text = '';
   const listeners = new Set<() => void>();
@@ -82,7 +94,10 @@ export function startService(name: string, command: string, args: string[], { cw
           if (pattern.test(text)) finish();
           else if (done) finish(new Error(`${name} exited before printing ${pattern}; output tail:\n${text.slice(-4000)}`));
         };
-        const timer = setTimeout(() => finish(new Error(`${name} did not print ${pattern} within ${timeoutMs} ms; output tail:\n${text.slice(-4000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => finish(new Error(`${name} did not print ${pattern} within ${timeoutMs} ms; output tail:\n${text.slice(-4000)}`)),
+          timeoutMs,
+        );
         function finish(error?: Error): void {
           clearTimeout(timer);
           listeners.delete(check);

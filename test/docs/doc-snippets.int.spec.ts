@@ -32,7 +32,15 @@ describe('doc snippets compile', () => {
     expect(compiled.length).toBeGreaterThan(10);
 
     const control = extractSnippets(
-      ['# control', '', '```ts', "import { OutboxModule } from '@lockstep/outbox';", 'export const x: number = OutboxModule;', '```', ''].join('\n'),
+      [
+        '# control',
+        '',
+        '```ts',
+        "import { OutboxModule } from '@lockstep/outbox';",
+        'export const x: number = OutboxModule;',
+        '```',
+        '',
+      ].join('\n'),
       'control.md',
     );
     const diagnostics = await typecheckSnippets(dir, [...groups, { name: 'control', snippets: control }]);

@@ -44,7 +44,8 @@ export function extractSnippets(markdown: string, doc: string): DocSnippet[] {
     const text = lines[i];
     const comment = FILE_COMMENT.exec(text);
     if (comment) {
-      if (pendingFile) throw new Error(`${doc}:${i + 1}: a second file comment; the one on line ${pendingFile.line} names no block`);
+      if (pendingFile)
+        throw new Error(`${doc}:${i + 1}: a second file comment; the one on line ${pendingFile.line} names no block`);
       pendingFile = { path: comment[1], line: i + 1 };
       continue;
     }
@@ -62,7 +63,8 @@ export function extractSnippets(markdown: string, doc: string): DocSnippet[] {
     if (TS_LANGS.has(lang.toLowerCase())) {
       const flags = info.split(/\s+/).filter(Boolean);
       const unknown = flags.filter((f) => f !== 'fragment');
-      if (unknown.length > 0) throw new Error(`${doc}:${i + 1}: unknown flag(s) ${unknown.join(' ')} after \`\`\`${lang} (only "fragment")`);
+      if (unknown.length > 0)
+        throw new Error(`${doc}:${i + 1}: unknown flag(s) ${unknown.join(' ')} after \`\`\`${lang} (only "fragment")`);
       const fragment = flags.includes('fragment');
       if (fragment && pendingFile) throw new Error(`${doc}:${i + 1}: a fragment cannot be a named file`);
       const index = snippets.length + 1;
@@ -75,12 +77,15 @@ export function extractSnippets(markdown: string, doc: string): DocSnippet[] {
         code: body.join('\n') + '\n',
       });
     } else if (pendingFile) {
-      throw new Error(`${doc}:${pendingFile.line}: "<!-- file: -->" names a ${lang || 'plain'} block; only TypeScript blocks are files`);
+      throw new Error(
+        `${doc}:${pendingFile.line}: "<!-- file: -->" names a ${lang || 'plain'} block; only TypeScript blocks are files`,
+      );
     }
     pendingFile = undefined;
     i = close;
   }
-  if (pendingFile) throw new Error(`${doc}:${pendingFile.line}: "<!-- file: ${pendingFile.path} -->" at the end of the doc names no block`);
+  if (pendingFile)
+    throw new Error(`${doc}:${pendingFile.line}: "<!-- file: ${pendingFile.path} -->" at the end of the doc names no block`);
   const seen = new Map<string, number>();
   for (const s of snippets) {
     if (s.fragment) continue;
@@ -100,7 +105,9 @@ export function readDoc(name: string): string {
 
 /** Every markdown file in docs/. */
 export function docNames(): string[] {
-  return readdirSync(join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).sort();
+  return readdirSync(join(repoRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort();
 }
 
 /**
@@ -111,7 +118,9 @@ export function adoptionSnippets(): DocSnippet[] {
   const snippets = extractSnippets(readDoc('adopting.md'), 'docs/adopting.md');
   const bad = snippets.filter((s) => s.fragment || !s.named);
   if (bad.length > 0) {
-    throw new Error(`docs/adopting.md: every TypeScript block must be a named file (<!-- file: src/... -->), no fragments; see lines ${bad.map((s) => s.line).join(', ')}`);
+    throw new Error(
+      `docs/adopting.md: every TypeScript block must be a named file (<!-- file: src/... -->), no fragments; see lines ${bad.map((s) => s.line).join(', ')}`,
+    );
   }
   return snippets;
 }

@@ -10,7 +10,7 @@ describe('doc snippet extraction', () => {
       '<!-- file: src/a.ts -->',
       '',
       '```ts',
-      "export const a = 1;",
+      'export const a = 1;',
       '```',
       '```bash',
       'npm test',
@@ -34,9 +34,13 @@ describe('doc snippet extraction', () => {
   });
 
   it('refuses a file comment that names no TypeScript block, twice the same file, paths outside the app, unknown flags', () => {
-    expect(() => extractSnippets('<!-- file: src/a.ts -->\ntext\n```ts\n```\n', 'x.md')).toThrow(/must be followed by a code block/);
+    expect(() => extractSnippets('<!-- file: src/a.ts -->\ntext\n```ts\n```\n', 'x.md')).toThrow(
+      /must be followed by a code block/,
+    );
     expect(() => extractSnippets('<!-- file: src/a.ts -->\n```bash\nls\n```\n', 'x.md')).toThrow(/only TypeScript blocks/);
-    expect(() => extractSnippets('<!-- file: src/a.ts -->\n```ts\n```\n<!-- file: src/a.ts -->\n```ts\n```\n', 'x.md')).toThrow(/also the block/);
+    expect(() => extractSnippets('<!-- file: src/a.ts -->\n```ts\n```\n<!-- file: src/a.ts -->\n```ts\n```\n', 'x.md')).toThrow(
+      /also the block/,
+    );
     expect(() => extractSnippets('<!-- file: ../a.ts -->\n```ts\n```\n', 'x.md')).toThrow(/relative \.ts path/);
     expect(() => extractSnippets('```ts compile-me\n```\n', 'x.md')).toThrow(/unknown flag/);
     expect(() => extractSnippets('```ts\nunclosed\n', 'x.md')).toThrow(/unclosed/);
@@ -61,7 +65,8 @@ describe('doc links', () => {
       if (/^[a-z]+:/i.test(target)) continue; // http(s), mailto
       const path = target === '' ? join(repoRoot, source) : normalize(join(dirname(join(repoRoot, source)), target));
       if (!path.startsWith(repoRoot) || !existsSync(path)) broken.push(m[1]);
-      else if (anchor !== undefined && path.endsWith('.md') && !headingSlugs(readFileSync(path, 'utf8')).has(anchor)) broken.push(m[1]);
+      else if (anchor !== undefined && path.endsWith('.md') && !headingSlugs(readFileSync(path, 'utf8')).has(anchor))
+        broken.push(m[1]);
     }
     expect(broken).toEqual([]);
   });
@@ -78,7 +83,9 @@ describe('doc links', () => {
   });
 
   it('anchors are GitHub heading slugs; the design lives in docs/', () => {
-    const slugs = headingSlugs('# Hanging transactions (Kafka losing markers) — found and handled\n## 5. A handler\n```bash\n# not a heading\n```\n## 5. A handler\n');
+    const slugs = headingSlugs(
+      '# Hanging transactions (Kafka losing markers) — found and handled\n## 5. A handler\n```bash\n# not a heading\n```\n## 5. A handler\n',
+    );
     expect([...slugs]).toEqual(['hanging-transactions-kafka-losing-markers--found-and-handled', '5-a-handler', '5-a-handler-1']);
     expect(existsSync(join(repoRoot, 'docs', 'DESIGN.md'))).toBe(false);
     expect(readDoc('design.md')).toMatch(/\| I6 \|/);
@@ -93,7 +100,11 @@ function headingSlugs(markdown: string): Set<string> {
     if (/^\s*(```|~~~)/.test(line)) inCode = !inCode;
     const m = inCode ? null : /^#{1,6}\s+(.*)$/.exec(line);
     if (!m) continue;
-    const base = m[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const base = m[1]
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     let slug = base;
     for (let n = 1; slugs.has(slug); n++) slug = `${base}-${n}`;
     slugs.add(slug);

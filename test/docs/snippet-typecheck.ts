@@ -86,7 +86,10 @@ export async function typecheckSnippets(
     maxBuffer: 64 * 1024 * 1024,
   }).then(
     (r) => ({ code: 0, stdout: r.stdout }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: e.code ?? 1,
+      stdout: `${e.stdout ?? ''}${e.stderr ?? ''}`,
+    }),
   );
   const diagnostics: SnippetDiagnostic[] = [];
   // e.g. "docs-outbox/snippet-2.ts(3,5): error TS2304: Cannot find name 'Order'."
@@ -96,12 +99,16 @@ export async function typecheckSnippets(
       const [, file, row, col, message] = m as unknown as [string, string, string, string, string];
       const s = origin.get(file);
       // +1: the code starts on the line after the opening fence
-      diagnostics.push({ where: s ? `${s.doc}:${s.line + Number(row)} (${s.file}:${row}:${col})` : `${file}:${row}:${col}`, message });
+      diagnostics.push({
+        where: s ? `${s.doc}:${s.line + Number(row)} (${s.file}:${row}:${col})` : `${file}:${row}:${col}`,
+        message,
+      });
     } else if (line.trim() !== '' && !line.startsWith(' ')) {
       diagnostics.push({ where: 'tsc', message: line.trim() });
     }
   }
-  if (result.code !== 0 && diagnostics.length === 0) diagnostics.push({ where: 'tsc', message: `exit code ${result.code}: ${result.stdout.slice(0, 2000)}` });
+  if (result.code !== 0 && diagnostics.length === 0)
+    diagnostics.push({ where: 'tsc', message: `exit code ${result.code}: ${result.stdout.slice(0, 2000)}` });
   return diagnostics;
 }
 
