@@ -87,14 +87,14 @@ describe('consumer handlers chain through the outbox (exactly once)', () => {
     await app.listen();
     try {
       await waitFor('both records handled', async () => {
-        const rows = (await dataSource.query('SELECT next_offset FROM lockstep_consumer_offsets')) as Array<{ next_offset: string }>;
+        const rows = await dataSource.query<Array<{ next_offset: string }>>('SELECT next_offset FROM lockstep_consumer_offsets');
         return (rows[0] && Number(rows[0].next_offset) >= 2) || undefined;
       }, { timeoutMs: 60_000 });
     } finally {
       await app.close();
     }
 
-    const rows = (await dataSource.query('SELECT event_type, aggregate_id, headers FROM lockstep_outbox')) as Array<{ event_type: string; aggregate_id: string; headers: string }>;
+    const rows = await dataSource.query<Array<{ event_type: string; aggregate_id: string; headers: string }>>('SELECT event_type, aggregate_id, headers FROM lockstep_outbox');
     expect(rows).toHaveLength(1);
     expect(rows[0].event_type).toBe('ctest.payment-captured');
     expect(rows[0].aggregate_id).toBe('pay-1');

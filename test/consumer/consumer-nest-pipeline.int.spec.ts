@@ -101,14 +101,14 @@ describe('Nest pipeline on Lockstep handlers', () => {
     expect(server.state).toBe('connected');
     try {
       await waitFor('three offsets stored', async () => {
-        const rows = (await dataSource.query('SELECT next_offset FROM lockstep_consumer_offsets')) as Array<{ next_offset: string }>;
+        const rows = await dataSource.query<Array<{ next_offset: string }>>('SELECT next_offset FROM lockstep_consumer_offsets');
         return (rows[0] && Number(rows[0].next_offset) >= 3) || undefined;
       }, { timeoutMs: 60_000 });
     } finally {
       await app.close();
     }
     expect(server.state).toBe('disconnected');
-    const notes = (await dataSource.query('SELECT id, n FROM notes ORDER BY n')) as Array<{ id: string; n: number }>;
+    const notes = await dataSource.query<Array<{ id: string; n: number }>>('SELECT id, n FROM notes ORDER BY n');
     expect(notes).toEqual([{ id: 'note-1', n: 1 }, { id: 'note-2', n: 2 }, { id: 'note-3', n: 3 }]);
     expect(calls).toEqual({ guard: 3, interceptorBefore: 3, interceptorAfter: 3 });
   });

@@ -81,7 +81,7 @@ describe.each(targets)('relay fencing on $kafka (a newer producer with the same 
         const r = await read(topic).catch(() => []);
         return r.length >= 2 ? r : undefined;
       }, { timeoutMs: 90_000 });
-      expect(records.map((r) => JSON.parse(r.value!.toString()).seq)).toEqual([1, 2]);
+      expect(records.map((r) => (JSON.parse(r.value!.toString()) as { seq: number }).seq)).toEqual([1, 2]);
       expect(await next.terminate()).toBe(0);
     } finally {
       await admin.end();

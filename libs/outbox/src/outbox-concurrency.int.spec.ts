@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '@lockstep/testing';
@@ -47,22 +48,22 @@ describe('outbox under concurrency (real MariaDB)', () => {
 
     const c = await db.admin();
     try {
-      const [[counts]] = (await c.query(
+      const [[counts]] = await c.query<RowDataPacket[]>(
         `SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS ids, COUNT(DISTINCT aggregate_id) AS aggregates FROM lockstep_outbox`,
-      )) as any;
+      );
       expect(Number(counts.n)).toBe(total);
       expect(Number(counts.ids)).toBe(total);
       expect(Number(counts.aggregates)).toBe(total);
-      const [[orders]] = (await c.query('SELECT COUNT(*) AS n FROM orders')) as any;
+      const [[orders]] = await c.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM orders');
       expect(Number(orders.n)).toBe(total);
       // each domain row has exactly its own event
-      const [[orphans]] = (await c.query(
+      const [[orphans]] = await c.query<RowDataPacket[]>(
         'SELECT COUNT(*) AS n FROM orders o LEFT JOIN lockstep_outbox e ON e.aggregate_id = o.id WHERE e.id IS NULL',
-      )) as any;
+      );
       expect(Number(orphans.n)).toBe(0);
       // the explicitly published ids are the ones stored
-      const [stored] = (await c.query(`SELECT LOWER(HEX(id)) AS hex FROM lockstep_outbox`)) as any;
-      const storedSet = new Set((stored as Array<{ hex: string }>).map((r) => r.hex));
+      const [stored] = await c.query<Array<RowDataPacket & { hex: string }>>(`SELECT LOWER(HEX(id)) AS hex FROM lockstep_outbox`);
+      const storedSet = new Set(stored.map((r) => r.hex));
       expect(written).toHaveLength(total / 2);
       expect(written.every((id) => storedSet.has(id.replace(/-/g, '')))).toBe(true);
     } finally {

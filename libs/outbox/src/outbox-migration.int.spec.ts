@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@lockstep/testing';
 import { OutboxWriter } from '@lockstep/outbox';
@@ -29,9 +30,9 @@ describe('migrations via the TypeORM CLI (real MariaDB)', () => {
 
     const c = await db.admin();
     try {
-      const [tables] = (await c.query('SHOW TABLES')) as any;
+      const [tables] = await c.query<RowDataPacket[]>('SHOW TABLES');
       // other features may add their own migrations: only Lockstep's core tables are asserted here
-      expect((tables as Array<Record<string, string>>).map((t) => Object.values(t)[0])).toEqual(expect.arrayContaining([
+      expect(tables.map((t) => Object.values(t)[0] as string)).toEqual(expect.arrayContaining([
         'lockstep_consumer_offsets',
         'lockstep_inbox',
         'lockstep_migrations',
@@ -46,7 +47,7 @@ describe('migrations via the TypeORM CLI (real MariaDB)', () => {
     try {
       const writer = new OutboxWriter();
       await dataSource.transaction((m) => writer.write(m, new OrderPlaced('m-1', 1)));
-      const [row] = await dataSource.query('SELECT aggregate_id, LENGTH(id) AS idLength FROM lockstep_outbox');
+      const [row] = await dataSource.query<Array<{ aggregate_id: string; idLength: number | string }>>('SELECT aggregate_id, LENGTH(id) AS idLength FROM lockstep_outbox');
       expect({ ...row, idLength: Number(row.idLength) }).toEqual({ aggregate_id: 'm-1', idLength: 16 });
     } finally {
       await dataSource.destroy();

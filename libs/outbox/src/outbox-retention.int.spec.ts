@@ -22,7 +22,7 @@ describe('outbox retention (real MariaDB)', () => {
       );
     }
   }
-  const remaining = async () => Number((await dataSource.query('SELECT COUNT(*) AS n FROM lockstep_outbox'))[0].n);
+  const remaining = async () => Number((await dataSource.query<Array<{ n: number | string }>>('SELECT COUNT(*) AS n FROM lockstep_outbox'))[0].n);
   const checkpoint = (name: string, ageMinutes: number | null) =>
     dataSource.query(
       `INSERT INTO lockstep_relay_checkpoint (relay_name, gtid_set, last_event_created_at, updated_at) VALUES (?, '0-1-1', ?, NOW(6))`,

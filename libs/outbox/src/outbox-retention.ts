@@ -90,7 +90,7 @@ export class OutboxRetention {
     const params = relayBoundary ? [ageCutoff, relayBoundary] : [ageCutoff];
     let deleted = 0;
     while (!this.stopping) {
-      const result = (await this.dataSource.query(sql, params)) as { affectedRows?: number };
+      const result = await this.dataSource.query<{ affectedRows?: number }>(sql, params);
       const affected = result.affectedRows ?? 0;
       deleted += affected;
       if (affected < this.batchSize) break;

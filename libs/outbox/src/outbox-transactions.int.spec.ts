@@ -161,7 +161,7 @@ describe('outbox write side (real MariaDB)', () => {
     }
     expect((await orderRows(db)).map((r) => r.id)).toEqual(['o-qr']);
     const rows = await outboxRows(db);
-    expect(rows.map((r) => JSON.parse(r.payload.toString()).totalCents)).toEqual([7, 8]);
+    expect(rows.map((r) => (JSON.parse(r.payload.toString()) as { totalCents: number }).totalCents)).toEqual([7, 8]);
   });
 
   it('savepoint rolled back inside a committed transaction: its events are gone, the outer ones remain', async () => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import ZongJi from '@vlasky/zongji';
+import type { AnyBinlogEvent, WriteRowsEvent } from '@vlasky/zongji';
 import { IsInt, IsString, Min, MinLength } from 'class-validator';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { createTestDatabase, applyLockstepSchema, waitFor, type TestDatabase } from '@lockstep/testing';
@@ -146,10 +147,11 @@ export async function tailBinlog(db: TestDatabase): Promise<{ rows: BinlogRow[];
     zongji.once('ready', () => resolve());
     zongji.once('error', reject);
   });
-  zongji.on('binlog', (event: any) => {
+  zongji.on('binlog', (event: AnyBinlogEvent) => {
     if (event.getEventName() === 'writerows') {
-      const table = event.tableMap[event.tableId].tableName as string;
-      for (const values of event.rows) rows.push({ table, gtid: event.gtid, values });
+      const write = event as WriteRowsEvent; // getEventName() does not narrow the union
+      const table = write.tableMap[write.tableId].tableName;
+      for (const values of write.rows) rows.push({ table, gtid: write.gtid, values });
     }
   });
   zongji.start({

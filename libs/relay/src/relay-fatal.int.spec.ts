@@ -92,7 +92,7 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
     const topic = `${prefix}.doc`;
     const warnings: { code: string; message: string }[] = [];
     const c = await mysql.createConnection(db.options);
-    const start = String(((await c.query('SELECT @@GLOBAL.gtid_binlog_pos AS p')) as any)[0][0].p);
+    const start = String((await c.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS p'))[0][0].p);
     const relay = new Relay({ name: uniqueName('relay'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: start }, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
     relay.on('warning', (code, message) => warnings.push({ code, message }));
     const small = testOutboxEvent('doc', 'd-1', { seq: 1 });
@@ -138,7 +138,7 @@ describe('relay refuses to run wrongly (real MariaDB + Kafka)', () => {
   it('an event that routes to an invalid topic name stops the relay with InvalidTopicError before it; what came earlier is published', async () => {
     const prefix = uniqueName('lstopic');
     const c = await mysql.createConnection(db.options);
-    const start = String(((await c.query('SELECT @@GLOBAL.gtid_binlog_pos AS p')) as any)[0][0].p);
+    const start = String((await c.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS p'))[0][0].p);
     const relay = new Relay({ name: uniqueName('relay'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: start }, logger: { log: () => undefined, warn: () => undefined, error: () => undefined } });
     const good = testOutboxEvent('doc', 'd-1', { seq: 1 });
     const bad = testOutboxEvent('order line', 'o-1', { seq: 1 });

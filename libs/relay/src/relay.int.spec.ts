@@ -1,3 +1,4 @@
+import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
 import { Relay } from '@lockstep/relay';
@@ -69,7 +70,7 @@ describe('Relay (in process, real MariaDB + Kafka)', () => {
         expect(BigInt(second.offset)).toBeGreaterThan(BigInt(first.offset));
 
         const mirrored = await waitFor('checkpoint mirror row', async () => {
-          const [rows] = await admin.query<import('mysql2/promise').RowDataPacket[]>('SELECT gtid_set, events_published FROM lockstep_relay_checkpoint WHERE relay_name = ?', [name]);
+          const [rows] = await admin.query<RowDataPacket[]>('SELECT gtid_set, events_published FROM lockstep_relay_checkpoint WHERE relay_name = ?', [name]);
           return rows[0] && Number(rows[0].events_published) >= 3 ? rows[0] : undefined;
         });
         expect(String(mirrored.gtid_set)).toMatch(/^\d+-\d+-\d+/);
@@ -97,7 +98,7 @@ describe('Relay (in process, real MariaDB + Kafka)', () => {
         await insertOutboxRows(admin, [first]);
         await waitFor('first event', () => relay.lastCheckpoint?.lastEventId === first.id, { timeoutMs: 30_000 });
 
-        const [[holder]] = await admin.query<import('mysql2/promise').RowDataPacket[]>('SELECT IS_USED_LOCK(?) AS id', [`lockstep-relay:${name}`]);
+        const [[holder]] = await admin.query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) AS id', [`lockstep-relay:${name}`]);
         await admin.query(`KILL ${Number(holder.id)}`);
         await waitFor('standby after the lock loss', () => states.includes('standby') && states.lastIndexOf('standby') > states.indexOf('publishing'), { timeoutMs: 30_000 });
         await waitFor('publishing again', () => relay.state === 'publishing', { timeoutMs: 60_000 });

@@ -53,14 +53,14 @@ export class ConsumerStore implements InboxStore {
 
   async loadPartition(topic: string, partition: number): Promise<StoredPartitionState> {
     return this.guard('load the stored partition state', async () => {
-      const rows = (await this.dataSource.query(
+      const rows = await this.dataSource.query<Array<{ next_offset: string }>>(
         `SELECT CAST(next_offset AS CHAR) AS next_offset FROM ${this.t.offsets} WHERE group_id = ? AND topic = ? AND partition_id = ?`,
         [this.groupId, topic, partition],
-      )) as Array<{ next_offset: string }>;
-      const parkedRows = (await this.dataSource.query(
+      );
+      const parkedRows = await this.dataSource.query<Array<{ k: string; h: string | null }>>(
         `SELECT HEX(key_hash) AS k, HEX(head_event_id) AS h FROM ${this.t.parkedKeys} WHERE consumer = ? AND topic = ? AND partition_id = ?`,
         [this.consumer, topic, partition],
-      )) as Array<{ k: string; h: string | null }>;
+      );
       return {
         nextOffset: rows[0] ? BigInt(rows[0].next_offset) : undefined,
         parked: new Map(parkedRows.map((r) => [r.k.toLowerCase(), (r.h ?? '').toLowerCase()])),
@@ -96,11 +96,11 @@ export class ConsumerStore implements InboxStore {
 
   async eventStatus(eventId: Buffer): Promise<EventStatus> {
     return this.guard('read the inbox', async () => {
-      const rows = (await this.dataSource.query(
+      const rows = await this.dataSource.query<Array<{ inbox: string | number; dead: string | number }>>(
         `SELECT (SELECT COUNT(*) FROM ${this.t.inbox} WHERE consumer = ? AND event_id = ?) AS inbox,
                 (SELECT COUNT(*) FROM ${this.t.deadLetters} WHERE consumer = ? AND event_id = ?) AS dead`,
         [this.consumer, eventId, this.consumer, eventId],
-      )) as Array<{ inbox: string | number; dead: string | number }>;
+      );
       const row = rows[0];
       if (Number(row.dead) > 0) return 'dead-lettered';
       return Number(row.inbox) > 0 ? 'applied' : 'new';
@@ -169,12 +169,12 @@ export class ConsumerStore implements InboxStore {
   async pruneInbox(days: number, batchSize = 1000): Promise<number> {
     let total = 0;
     for (;;) {
-      const result = (await this.guard('prune the inbox', () =>
-        this.dataSource.query(
+      const result = await this.guard('prune the inbox', () =>
+        this.dataSource.query<{ affectedRows?: number }>(
           `DELETE FROM ${this.t.inbox} WHERE consumer = ? AND processed_at < UTC_TIMESTAMP(6) - INTERVAL ? DAY LIMIT ${Number(batchSize)}`,
           [this.consumer, days],
         ),
-      )) as { affectedRows?: number };
+      );
       const n = result.affectedRows ?? 0;
       total += n;
       if (n < batchSize) return total;
