@@ -236,7 +236,7 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — DESI
         { timeoutMs: 120_000, intervalMs: 200 },
       );
       const exits = await Promise.all(members.map((m) => m.proc.stop()));
-      const leaveExits = await Promise.all(retired.filter((r) => r.exit).map((r) => r.exit!));
+      const leaveExits = await Promise.all(retired.filter((r) => r.exit !== undefined).map((r) => r.exit!));
 
       // What Kafka holds (read_committed, kcat): records per event id. The kit's producer sends
       // one kafkajs batch per transaction over several brokers, which may write a record twice

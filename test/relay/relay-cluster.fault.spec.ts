@@ -292,10 +292,12 @@ describe.runIf(MATRIX)('relay on a 3-node Kafka cluster: coordinator and leader 
       const expected = load.committed;
       const faultsEndedAt = Date.now();
       // Everything committed reaches Kafka; on a timeout Kafka is still read, and what is missing fails the test.
-      let drainError: Error | null = null;
-      await r
+      const drainError = await r
         .guard(waitFor(`all ${expected.size} committed events published`, async () => (await p.sample()).published >= expected.size, { timeoutMs: 180_000, intervalMs: 500 }))
-        .catch((error: unknown) => (drainError = error as Error));
+        .then(
+          () => null,
+          (error: unknown) => error as Error,
+        );
       await p.stop();
       const final = await readAllCommitted(eventTopics, { brokers: cluster.brokers().join(','), timeoutMs: 120_000 });
       const check = checkExactlyOnceInOrder(final, expected);

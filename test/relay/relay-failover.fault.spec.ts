@@ -90,7 +90,7 @@ describe.each(targets)('relay failover and binlog connection loss on $kafka', ({
     const logFile = join(tmpdir(), `${prefix}-relay.log`);
     const writer = startLoadWriter(db, { writers: 2, aggregatesPerWriter: 5, aggregateTypes: ['acct'], maxRowsPerTx: 3, rollbackEvery: 6, paceMs: 15 });
     const a = spawn({ ...env }, `${logFile}.a`);
-    let b: RelayProcess | null = null;
+    let b: RelayProcess;
     try {
       await a.waitForOutput(/starting -> publishing/, 90_000);
       b = spawn({ ...env }, `${logFile}.b`);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 /** What `@OutboxEvent()` declares about an event class. */
-export interface OutboxEventOptions<T = any> {
+export interface OutboxEventOptions<T = Record<string, unknown>> {
   /** Event type, e.g. `order.placed`: routes to handlers (`lockstep-type` header). */
   type: string;
   /** Aggregate type, e.g. `order`: routes to the topic (`<prefix>.<aggregate>` by default). */
@@ -22,8 +22,11 @@ export interface OutboxEventMetadata {
   schemaVersion: number;
 }
 
+/** A class `@OutboxEvent()` can decorate (abstract ones too). */
+export type OutboxEventClass = abstract new (...args: never[]) => object;
+
 const OUTBOX_EVENT = Symbol.for('lockstep:outbox-event');
-const byType = new Map<string, Function>();
+const byType = new Map<string, OutboxEventClass>();
 
 /**
  * Marks a class as an event that can be recorded in the outbox. Combine it with
@@ -34,7 +37,7 @@ const byType = new Map<string, Function>();
  * export class OrderPlaced { @IsUUID() orderId!: string; @IsInt() @Min(1) totalCents!: number; }
  * ```
  */
-export function OutboxEvent<T = any>(options: OutboxEventOptions<T>): ClassDecorator {
+export function OutboxEvent<T = Record<string, unknown>>(options: OutboxEventOptions<T>): (target: OutboxEventClass) => void {
   return (target) => {
     const source = options.aggregateId ?? 'aggregateId';
     const aggregateIdOf =
@@ -43,7 +46,9 @@ export function OutboxEvent<T = any>(options: OutboxEventOptions<T>): ClassDecor
         : (event: object) => {
             const value = (event as Record<string, unknown>)[source];
             if (value === undefined || value === null || value === '') return '';
-            return String(value);
+            // A string or number id, or an id object with its own toString().
+            const id: { toString(): string } = value;
+            return String(id);
           };
     const metadata: OutboxEventMetadata = {
       type: options.type,
@@ -61,12 +66,12 @@ export function OutboxEvent<T = any>(options: OutboxEventOptions<T>): ClassDecor
 }
 
 /** The metadata of an `@OutboxEvent` class (or instance), or undefined if it is not one. */
-export function getOutboxEventMetadata(target: object | Function): OutboxEventMetadata | undefined {
+export function getOutboxEventMetadata(target: object): OutboxEventMetadata | undefined {
   const ctor = typeof target === 'function' ? target : target.constructor;
   return Reflect.getMetadata(OUTBOX_EVENT, ctor) as OutboxEventMetadata | undefined;
 }
 
 /** The event class declared for a type, if any was loaded. */
-export function outboxEventClassFor(type: string): Function | undefined {
+export function outboxEventClassFor(type: string): OutboxEventClass | undefined {
   return byType.get(type);
 }

@@ -145,7 +145,7 @@ export class OutboxWriter {
    */
   async insertWith(queryRunner: QueryRunner, records: readonly OutboxRecord[]): Promise<void> {
     for (const { sql, params } of this.insertStatements(records)) {
-      const connection = (await queryRunner.connect()) as { promise?: () => { execute?: Function } } | undefined;
+      const connection = (await queryRunner.connect()) as { promise?: () => { execute?: (sql: string, params: unknown[]) => Promise<unknown> } } | undefined;
       const promised = typeof connection?.promise === 'function' ? connection.promise() : undefined;
       try {
         if (promised && typeof promised.execute === 'function') {

@@ -67,6 +67,7 @@ export abstract class RecordsEvents {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires `...args: any[]` of a mixin's base constructor (TS2545)
 type Constructor<T = object> = abstract new (...args: any[]) => T;
 
 /**

@@ -19,7 +19,7 @@ export function safeJsonParse(bytes: Buffer | string): SafeJsonResult {
   let forbidden: string | undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text, function reviver(key, v) {
+    value = JSON.parse(text, function reviver(key: string, v: unknown): unknown {
       if (FORBIDDEN.has(key)) forbidden ??= key;
       return v;
     });

@@ -57,7 +57,7 @@ export interface LockstepServerSeams {
  * Unlike the base `Server#handleEvent`, every handler's Observable/Promise is awaited to the
  * end inside the event's MySQL transaction before anything is committed.
  */
-export class LockstepServer extends Server<Record<string, Function>, Status> implements CustomTransportStrategy {
+export class LockstepServer extends Server<Record<string, never>, Status> implements CustomTransportStrategy {
   override transportId = LOCKSTEP_TRANSPORT;
   // Handler failures reach this transport (retries, dead letters), so Nest need not report them.
   override readonly propagatesEventHandlerErrors = true;
@@ -271,7 +271,7 @@ export class LockstepServer extends Server<Record<string, Function>, Status> imp
       );
       const traceContext = propagation.extract(ROOT_CONTEXT, r.headers);
       const run = async (): Promise<void> => {
-        const result = await entry.handler(decoded.event, ctx);
+        const result: unknown = await entry.handler(decoded.event, ctx);
         await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
       };
       await otelContext.with(traceContext, () =>

@@ -32,7 +32,7 @@ export class KafkajsRecordSource implements RecordSource {
    * the member has joined again. Other heartbeat failures (the coordinator's broker is down)
    * are only logged by kafkajs: the member goes on applying until the group says otherwise.
    */
-  private rejoin: unknown;
+  private rejoin: Error | undefined;
   /** When the last heartbeat failed (0: it did not). */
   private heartbeatFailedAt = 0;
   /** Set when kafkajs crashed and will not restart the consumer: nothing is fetched any more. */
@@ -84,6 +84,7 @@ export class KafkajsRecordSource implements RecordSource {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: o.partitionsConcurrency,
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs builds these as arrow functions per batch (consumer/runner.js), no `this` to lose
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary, uncommittedOffsets }) => {
         const { topic, partition } = batch;
         let sought = false;
@@ -109,7 +110,7 @@ export class KafkajsRecordSource implements RecordSource {
               this.heartbeatFailedAt = 0;
             } catch (error) {
               this.heartbeatFailedAt = Date.now();
-              if (REJOIN_ERRORS.has((error as { type?: string }).type ?? '')) this.rejoin ??= error;
+              if (error instanceof Error && REJOIN_ERRORS.has((error as { type?: string }).type ?? '')) this.rejoin ??= error;
               throw error;
             }
           },
