@@ -22,11 +22,12 @@ export interface OutboxEventMetadata {
   schemaVersion: number;
 }
 
-/** A class `@OutboxEvent()` can decorate (abstract ones too). */
-export type OutboxEventClass = abstract new (...args: never[]) => object;
+/** An `@OutboxEvent()` class, as a class decorator receives it. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- ClassDecorator's own type for its target; a construct signature would refuse event classes with a private or protected constructor
+type EventClass = Function;
 
 const OUTBOX_EVENT = Symbol.for('lockstep:outbox-event');
-const byType = new Map<string, OutboxEventClass>();
+const byType = new Map<string, EventClass>();
 
 /**
  * Marks a class as an event that can be recorded in the outbox. Combine it with
@@ -37,7 +38,7 @@ const byType = new Map<string, OutboxEventClass>();
  * export class OrderPlaced { @IsUUID() orderId!: string; @IsInt() @Min(1) totalCents!: number; }
  * ```
  */
-export function OutboxEvent<T = Record<string, unknown>>(options: OutboxEventOptions<T>): (target: OutboxEventClass) => void {
+export function OutboxEvent<T = Record<string, unknown>>(options: OutboxEventOptions<T>): ClassDecorator {
   return (target) => {
     const source = options.aggregateId ?? 'aggregateId';
     const aggregateIdOf =
@@ -72,6 +73,6 @@ export function getOutboxEventMetadata(target: object): OutboxEventMetadata | un
 }
 
 /** The event class declared for a type, if any was loaded. */
-export function outboxEventClassFor(type: string): OutboxEventClass | undefined {
+export function outboxEventClassFor(type: string): EventClass | undefined {
   return byType.get(type);
 }
