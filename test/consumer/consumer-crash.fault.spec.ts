@@ -8,7 +8,7 @@ import { spawnConsumer, type ConsumerProcess } from './consumer-process.js';
  * I5 under kill -9: the read model is made of non-idempotent updates (n = n + 1,
  * sum = sum + amount), so any event applied twice or lost shows in the totals.
  */
-describe('consumer crash (kill -9) — DESIGN.md I5', () => {
+describe('consumer crash (kill -9) — guarantee I5 (docs/design.md)', () => {
   let db: TestDatabase;
   const children: ConsumerProcess[] = [];
 

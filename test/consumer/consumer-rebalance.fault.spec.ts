@@ -4,7 +4,7 @@ import { amountEvents, amountRecord, applyConsumerFixtureSchema, countApplied, e
 import { spawnConsumer, type ConsumerProcess } from './consumer-process.js';
 
 /** Two members of one group; partitions move twice mid-stream (a join, then a kill -9). */
-describe('consumer rebalance — DESIGN.md I5', () => {
+describe('consumer rebalance — guarantee I5 (docs/design.md)', () => {
   let db: TestDatabase;
   const children: ConsumerProcess[] = [];
 

@@ -5,7 +5,7 @@ import { testKafka, uniqueName, type TestDatabase } from '@lockstep/testing';
 import { deadLettersTableDdl, parkedKeysTableDdl } from '@lockstep/consumer';
 import { TOTALS_DDL } from './fixtures/totals.fixture.js';
 
-/** A record in the wire format of DESIGN.md, as the relay would publish it. */
+/** A record in the wire format of docs/design.md, as the relay would publish it. */
 export interface WireRecord {
   key: string | null;
   value: Buffer | null;

@@ -16,7 +16,7 @@ const ident = (name: string): string => {
 };
 
 /**
- * The outbox (DESIGN.md "Wire contract"). `headers` is TEXT rather than JSON on purpose:
+ * The outbox (docs/design.md "Wire format"). `headers` is TEXT rather than JSON on purpose:
  * MySQL logs a JSON column in its binary JSON format while MariaDB logs text; TEXT gives the
  * relay the same bytes on both servers.
  */

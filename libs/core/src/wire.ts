@@ -1,4 +1,4 @@
-/** Kafka header names of the wire contract (DESIGN.md "Wire contract"). Any Kafka client can
+/** Kafka header names of the wire contract (docs/design.md "Wire format"). Any Kafka client can
  * read them; they are the only thing a consumer needs besides the record value. */
 export const LockstepHeader = {
   id: 'lockstep-id',
@@ -20,7 +20,7 @@ export const DEFAULT_CONSUMER_OFFSETS_TABLE = 'lockstep_consumer_offsets';
 export const DEFAULT_RELAY_CHECKPOINT_TABLE = 'lockstep_relay_checkpoint';
 export const DEFAULT_TOPIC_PREFIX = 'lockstep';
 
-/** Default topic router of DESIGN.md: `<prefix>.<aggregate_type>`. */
+/** Default topic router (docs/design.md): `<prefix>.<aggregate_type>`. */
 export function defaultTopicFor(prefix: string, aggregateType: string): string {
   return `${prefix}.${aggregateType}`;
 }

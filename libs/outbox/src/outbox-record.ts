@@ -1,6 +1,6 @@
 import type { EventIdBytes } from '@lockstep/core';
 
-/** One outbox row, exactly as written (DESIGN.md "Wire contract"). */
+/** One outbox row, exactly as written (docs/design.md "Wire format"). */
 export interface OutboxRecord {
   /** UUIDv7 as 16 bytes (`id BINARY(16)`). */
   id: EventIdBytes;

@@ -1,6 +1,6 @@
 import { OutboxRowError } from './relay.errors.js';
 
-/** One outbox insert as read from the binlog (DESIGN.md "Wire contract"). */
+/** One outbox insert as read from the binlog (docs/design.md "Wire format"). */
 export interface OutboxRow {
   /** 16 bytes, UUIDv7. */
   id: Buffer;

@@ -53,7 +53,7 @@ export class KafkajsDeadLetterSink implements DeadLetterSink {
     try {
       await producer.send({ topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
     } catch (error) {
-      // Throw the producer away after any failed send, as DESIGN.md asks of producers after an
+      // Throw the producer away after any failed send, as docs/design.md asks of producers after an
       // ambiguous failure. kafkajs never recovers an idempotent producer from a sequence error
       // (OUT_OF_ORDER_SEQUENCE_NUMBER, e.g. once the broker has expired its producer id after
       // producer.id.expiration.ms, 1 day, without a dead letter): every later send to that
