@@ -58,7 +58,7 @@ interface KillEvidence {
   recoveredWithBrokerDownS: number;
 }
 
-describe('consumer on a 3-node cluster, broker killed during rebalances — DESIGN.md I5', () => {
+describe('consumer on a 3-node cluster, broker killed during rebalances — guarantee I5 (docs/design.md)', () => {
   const cluster = testCluster();
   let db: TestDatabase;
   let admin: Admin;

@@ -165,7 +165,7 @@ export async function tailBinlog(db: TestDatabase): Promise<{ rows: BinlogRow[];
     rows,
     stop: () => {
       zongji.removeAllListeners('error');
-      zongji.on('error', () => {}); // zongji emits spurious errors after stop() (DESIGN.md)
+      zongji.on('error', () => {}); // zongji emits spurious errors after stop() (docs/design.md)
       zongji.stop();
     },
   };
