@@ -52,21 +52,38 @@ async function main(): Promise<void> {
         const topic = uniqueName('cbench.amount');
         await createTopics([topic], { partitions: PARTITIONS });
         const events = amountEvents(EVENTS, 200);
-        await produceWire(topic, events.map((e) => amountRecord(e)), 500);
+        await produceWire(
+          topic,
+          events.map((e) => amountRecord(e)),
+          500,
+        );
 
-        const consumer = await startTotalsConsumer(db.url, { consumerName: uniqueName(`bench-${mode}`), topics: [topic], mode, maxBatchEvents: 500 }, false);
+        const consumer = await startTotalsConsumer(
+          db.url,
+          { consumerName: uniqueName(`bench-${mode}`), topics: [topic], mode, maxBatchEvents: 500 },
+          false,
+        );
         // Clock from the first applied event to the last: excludes the group join.
-        await waitFor('first event applied', async () => (await countApplied(db)) > 0 || undefined, { timeoutMs: 60_000, intervalMs: 5 });
+        await waitFor('first event applied', async () => (await countApplied(db)) > 0 || undefined, {
+          timeoutMs: 60_000,
+          intervalMs: 5,
+        });
         const t0 = performance.now();
         const first = await countApplied(db);
-        await waitFor(`${EVENTS} events applied`, async () => (await countApplied(db)) >= EVENTS || undefined, { timeoutMs: 600_000, intervalMs: 10 });
+        await waitFor(`${EVENTS} events applied`, async () => (await countApplied(db)) >= EVENTS || undefined, {
+          timeoutMs: 600_000,
+          intervalMs: 10,
+        });
         const seconds = (performance.now() - t0) / 1000;
         await consumer.close();
 
         const totals = await readTotals(db);
         const expected = expectedTotals(events);
-        if (JSON.stringify(totals) !== JSON.stringify(Object.fromEntries(Object.entries(expected).sort(([a], [b]) => (a < b ? -1 : 1))))
-          || (await countApplied(db)) !== EVENTS) {
+        if (
+          JSON.stringify(totals) !==
+            JSON.stringify(Object.fromEntries(Object.entries(expected).sort(([a], [b]) => (a < b ? -1 : 1)))) ||
+          (await countApplied(db)) !== EVENTS
+        ) {
           throw new Error(`round ${round} (${mode}): read model is not exact`);
         }
         const rate = (EVENTS - first) / seconds;

@@ -28,7 +28,12 @@ const brokers = (process.env.LOCKSTEP_CLUSTER_KAFKA_BROKERS ?? '127.0.0.1:19092,
 const kafka = new Kafka({ clientId: 'lockstep-bench-cluster', brokers, logLevel: logLevel.NOTHING });
 // The relay's kafkajs settings before the fix: retries 10 ms after a failure (kafkajs' default
 // 300 ms lets the in-flight request finish first and hides the duplicate, at 1/7 of the throughput).
-const relayKafkaBefore = new Kafka({ clientId: 'lockstep-bench-cluster', brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 10, maxRetryTime: 2_000, retries: 8 } });
+const relayKafkaBefore = new Kafka({
+  clientId: 'lockstep-bench-cluster',
+  brokers,
+  logLevel: logLevel.NOTHING,
+  retry: { initialRetryTime: 10, maxRetryTime: 2_000, retries: 8 },
+});
 
 /** A topic with one partition per broker, each led by a different broker, so every transaction spans all brokers. */
 async function createSpreadTopic(topic: string): Promise<void> {
@@ -46,7 +51,12 @@ async function createSpreadTopic(topic: string): Promise<void> {
 
 /** kafkajs as the relay used it before: one sendBatch per transaction. */
 async function plainKafkajs(topic: string): Promise<PublishWorkloadReport> {
-  const producer = relayKafkaBefore.producer({ transactionalId: uniqueName('bench-plain'), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = relayKafkaBefore.producer({
+    transactionalId: uniqueName('bench-plain'),
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   try {
     return await runPublishWorkload({
@@ -59,7 +69,10 @@ async function plainKafkajs(topic: string): Promise<PublishWorkloadReport> {
       publishTransaction: async (records: WorkloadRecord[]) => {
         const tx = await producer.transaction();
         try {
-          await tx.sendBatch({ acks: -1, topicMessages: [{ topic, messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) }] });
+          await tx.sendBatch({
+            acks: -1,
+            topicMessages: [{ topic, messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) }],
+          });
           await tx.commit();
         } catch (error) {
           if (tx.isActive()) await tx.abort().catch(() => undefined);
@@ -96,7 +109,13 @@ async function lockstepPublisher(topic: string): Promise<PublishWorkloadReport> 
       keys: 60,
       valueBytes: VALUE_BYTES,
       publishTransaction: (records, index) =>
-        publisher.publish(records, { gtidSet: `0-1-${index + 1}` as GtidPosition, lastEventId: null, lastEventCreatedAt: null, eventsPublished: (index + 1) * PER_TX, at: new Date().toISOString() }),
+        publisher.publish(records, {
+          gtidSet: `0-1-${index + 1}` as GtidPosition,
+          lastEventId: null,
+          lastEventCreatedAt: null,
+          eventsPublished: (index + 1) * PER_TX,
+          at: new Date().toISOString(),
+        }),
     });
   } finally {
     await publisher.close();
@@ -108,7 +127,9 @@ const paths: [string, (topic: string) => Promise<PublishWorkloadReport>][] = [
   ["Lockstep's publisher (one send per partition)", lockstepPublisher],
 ];
 const results = new Map<string, PublishWorkloadReport[]>();
-console.log(`cluster ${brokers.join(',')}: ${RUNS} runs × ${TRANSACTIONS} transactions × ${PER_TX} records of ${VALUE_BYTES} B over ${brokers.length} partitions\n`);
+console.log(
+  `cluster ${brokers.join(',')}: ${RUNS} runs × ${TRANSACTIONS} transactions × ${PER_TX} records of ${VALUE_BYTES} B over ${brokers.length} partitions\n`,
+);
 console.log('| run | path | sent | read (kcat, read_committed) | duplicates | missing | out of order | records/s |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
 for (let run = 1; run <= RUNS; run++) {
@@ -117,13 +138,17 @@ for (let run = 1; run <= RUNS; run++) {
     await createSpreadTopic(topic);
     const r = await path(topic);
     (results.get(label) ?? results.set(label, []).get(label)!).push(r);
-    console.log(`| ${run} | ${label} | ${fmt(r.sent)} | ${fmt(r.read)} | ${fmt(r.duplicates)} | ${fmt(r.missing)} | ${fmt(r.outOfOrder)} | ${fmt(r.recordsPerSecond)} |`);
+    console.log(
+      `| ${run} | ${label} | ${fmt(r.sent)} | ${fmt(r.read)} | ${fmt(r.duplicates)} | ${fmt(r.missing)} | ${fmt(r.outOfOrder)} | ${fmt(r.recordsPerSecond)} |`,
+    );
   }
 }
 console.log('\n| path | runs with a duplicate | duplicates (median) | records/s (median) |');
 console.log('|---|---:|---:|---:|');
 for (const [label, rs] of results) {
-  console.log(`| ${label} | ${rs.filter((r) => r.duplicates > 0).length} of ${rs.length} | ${fmt(spread(rs.map((r) => r.duplicates)).median)} | ${fmt(spread(rs.map((r) => r.recordsPerSecond)).median)} |`);
+  console.log(
+    `| ${label} | ${rs.filter((r) => r.duplicates > 0).length} of ${rs.length} | ${fmt(spread(rs.map((r) => r.duplicates)).median)} | ${fmt(spread(rs.map((r) => r.recordsPerSecond)).median)} |`,
+  );
 }
 const lockstepRuns = results.get(paths[1][0]) ?? [];
 process.exitCode = lockstepRuns.some((r) => r.duplicates + r.missing + r.outOfOrder > 0) ? 1 : 0;

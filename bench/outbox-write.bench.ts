@@ -50,7 +50,12 @@ const CONCURRENCIES = [1, 8];
 
 let sequence = 0;
 
-async function round(dataSource: DataSource, concurrency: number, withEvent: boolean, durationMs: number): Promise<{ txPerSec: number; p99Ms: number }> {
+async function round(
+  dataSource: DataSource,
+  concurrency: number,
+  withEvent: boolean,
+  durationMs: number,
+): Promise<{ txPerSec: number; p99Ms: number }> {
   const deadline = performance.now() + durationMs;
   const latencies: number[] = [];
   const started = performance.now();
@@ -81,7 +86,9 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('bench_outbox');
   await applyLockstepSchema(db);
   const admin = await db.admin();
-  await admin.query(`CREATE TABLE bench_orders (id VARCHAR(64) PRIMARY KEY, customer VARCHAR(64) NOT NULL, total_cents INT NOT NULL) ENGINE=InnoDB`);
+  await admin.query(
+    `CREATE TABLE bench_orders (id VARCHAR(64) PRIMARY KEY, customer VARCHAR(64) NOT NULL, total_cents INT NOT NULL) ENGINE=InnoDB`,
+  );
   await admin.end();
   const dataSource = await new DataSource({
     type: 'mysql',
@@ -101,7 +108,8 @@ async function main(): Promise<void> {
       for (let r = 0; r < ROUNDS; r++) {
         // alternate which goes first so neither side always gets the warmer slot
         const order = r % 2 === 0 ? [false, true] : [true, false];
-        for (const withEvent of order) (withEvent ? withOutbox : baseline).push(await round(dataSource, concurrency, withEvent, ROUND_MS));
+        for (const withEvent of order)
+          (withEvent ? withOutbox : baseline).push(await round(dataSource, concurrency, withEvent, ROUND_MS));
       }
       const b = median(baseline.map((x) => x.txPerSec));
       const w = median(withOutbox.map((x) => x.txPerSec));

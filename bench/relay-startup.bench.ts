@@ -140,7 +140,12 @@ function makeVariant(name: string, cwd: string, command: string[], env: Record<s
 function parseVariants(): Variant[] {
   const out: Variant[] = [];
   for (const file of opts('variants')) {
-    const list = JSON.parse(readFileSync(file, 'utf8')) as Array<{ name: string; cwd: string; command: string | string[]; env?: Record<string, string> }>;
+    const list = JSON.parse(readFileSync(file, 'utf8')) as Array<{
+      name: string;
+      cwd: string;
+      command: string | string[];
+      env?: Record<string, string>;
+    }>;
     for (const v of list) out.push(makeVariant(v.name, v.cwd, Array.isArray(v.command) ? v.command : words(v.command), v.env));
   }
   for (const spec of opts('variant')) {
@@ -149,7 +154,10 @@ function parseVariants(): Variant[] {
     if (eq <= 0 || colon < 0) throw new TypeError(`--variant must be name=cwd:command, got "${spec}"`);
     out.push(makeVariant(spec.slice(0, eq), spec.slice(eq + 1, colon), words(spec.slice(colon + 1))));
   }
-  if (out.length === 0) out.push(makeVariant('current', process.cwd(), words('node --import @swc-node/register/esm-register apps/relay/src/main.ts')));
+  if (out.length === 0)
+    out.push(
+      makeVariant('current', process.cwd(), words('node --import @swc-node/register/esm-register apps/relay/src/main.ts')),
+    );
   if (new Set(out.map((v) => v.name)).size !== out.length) throw new TypeError('variant names must be unique');
   return out;
 }
@@ -240,7 +248,9 @@ function memOf(pid: number): ProcSample | null {
 
 /** Memory of the tree: the process with the largest VmHWM is taken as the relay. */
 function treeMemory(root: number): { relay: ProcSample | null; processes: number; treeRssMiB: number } {
-  const samples = processTree(root).map(memOf).filter((x): x is ProcSample => x !== null && Number.isFinite(x.hwmMiB));
+  const samples = processTree(root)
+    .map(memOf)
+    .filter((x): x is ProcSample => x !== null && Number.isFinite(x.hwmMiB));
   const relay = samples.reduce<ProcSample | null>((a, b) => (a === null || b.hwmMiB > a.hwmMiB ? b : a), null);
   return { relay, processes: samples.length, treeRssMiB: samples.reduce((a, b) => a + b.rssMiB, 0) };
 }
@@ -256,7 +266,11 @@ interface Child {
 
 const liveGroups = new Set<number>();
 
-function spawnGroup(command: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; onStdout?: (s: string) => void; onStderr?: (s: string) => void; logFile?: string }): Child {
+function spawnGroup(
+  command: string,
+  args: string[],
+  o: { cwd?: string; env?: NodeJS.ProcessEnv; onStdout?: (s: string) => void; onStderr?: (s: string) => void; logFile?: string },
+): Child {
   const child = spawn(command, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (!child.pid) throw new Error(`could not start ${command}`);
   const c: Child = { child, pid: child.pid, exit: null, firstOutputAt: NaN };
@@ -364,7 +378,22 @@ class KcatReader {
   start(logFile: string): void {
     this.proc = spawnGroup(
       'kcat',
-      ['-C', '-b', brokers, '-t', this.topic, '-o', 'beginning', '-u', '-X', 'isolation.level=read_committed', '-X', 'fetch.wait.max.ms=10', '-f', '%p %o %h\\n'],
+      [
+        '-C',
+        '-b',
+        brokers,
+        '-t',
+        this.topic,
+        '-o',
+        'beginning',
+        '-u',
+        '-X',
+        'isolation.level=read_committed',
+        '-X',
+        'fetch.wait.max.ms=10',
+        '-f',
+        '%p %o %h\\n',
+      ],
       {
         onStdout: (line) => this.onRecord(line),
         onStderr: (line) => {
@@ -395,7 +424,10 @@ class KcatReader {
   /** At the end of every partition: anything printed from now on was committed after this. */
   async ready(timeoutMs: number): Promise<void> {
     const ok = await changes.until(() => this.eof.size >= PARTITIONS || this.proc?.exit != null, performance.now() + timeoutMs);
-    if (!ok || this.proc?.exit) throw new Error(`kcat did not reach the end of ${this.topic} (${this.eof.size}/${PARTITIONS} partitions)${this.lastError ? `: ${this.lastError}` : ''}`);
+    if (!ok || this.proc?.exit)
+      throw new Error(
+        `kcat did not reach the end of ${this.topic} (${this.eof.size}/${PARTITIONS} partitions)${this.lastError ? `: ${this.lastError}` : ''}`,
+      );
   }
 
   async stop(): Promise<void> {
@@ -460,18 +492,28 @@ async function setUp(variants: Variant[]): Promise<void> {
     await c.query(checkpointDdl);
     // The least-privilege relay user of scripts/sql/create-relay-user.sql, for every variant's table.
     await c.query(`CREATE USER '${relayUser}'@'%' IDENTIFIED BY '${relayPassword}'`);
-    await c.query(`GRANT REPLICATION SLAVE, ${flavour === 'mariadb' ? 'BINLOG MONITOR' : 'REPLICATION CLIENT'} ON *.* TO '${relayUser}'@'%'`);
-    for (const variant of variants) await c.query(`GRANT SELECT ON \`${database}\`.\`${tableOf(variant)}\` TO '${relayUser}'@'%'`);
+    await c.query(
+      `GRANT REPLICATION SLAVE, ${flavour === 'mariadb' ? 'BINLOG MONITOR' : 'REPLICATION CLIENT'} ON *.* TO '${relayUser}'@'%'`,
+    );
+    for (const variant of variants)
+      await c.query(`GRANT SELECT ON \`${database}\`.\`${tableOf(variant)}\` TO '${relayUser}'@'%'`);
     await c.query(`GRANT SELECT, INSERT, UPDATE ON \`${database}\`.\`${CHECKPOINT_TABLE}\` TO '${relayUser}'@'%'`);
   } finally {
     await c.end();
   }
   // Event topics exist before the first run so kcat can be at their end before the relay starts
   // (the checkpoint topic is the relay's to create: that happens in the warm-up run).
-  const admin = new Kafka({ clientId: 'lockstep-bench-startup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'lockstep-bench-startup',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: variants.map((v) => ({ topic: topicOf(v), numPartitions: PARTITIONS })) });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: variants.map((v) => ({ topic: topicOf(v), numPartitions: PARTITIONS })),
+    });
   } finally {
     await admin.disconnect();
   }
@@ -479,7 +521,9 @@ async function setUp(variants: Variant[]): Promise<void> {
 
 async function tearDown(variants: Variant[]): Promise<void> {
   if (KEEP) {
-    log(`--keep: database ${database}, user ${relayUser}, topics ${variants.map((v) => `${prefixOf(v)}.*`).join(' ')} left in place`);
+    log(
+      `--keep: database ${database}, user ${relayUser}, topics ${variants.map((v) => `${prefixOf(v)}.*`).join(' ')} left in place`,
+    );
     return;
   }
   try {
@@ -493,7 +537,11 @@ async function tearDown(variants: Variant[]): Promise<void> {
   } catch (error) {
     log(`could not drop ${database}/${relayUser}: ${(error as Error).message}`);
   }
-  const admin = new Kafka({ clientId: 'lockstep-bench-startup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'lockstep-bench-startup',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   try {
     await admin.connect();
     const prefixes = variants.map((v) => `${prefixOf(v)}.`);
@@ -527,7 +575,7 @@ async function writeEvents(variant: Variant): Promise<{ gtid: string; ids: strin
     const ids: string[] = [];
     let lastId: Buffer = Buffer.alloc(0);
     await c.beginTransaction();
-    for (let written = 0; written < EVENTS; ) {
+    for (let written = 0; written < EVENTS;) {
       const n = Math.min(500, EVENTS - written);
       const rows = Array.from({ length: n }, (_, i) => {
         const id = uuidv7();
@@ -538,7 +586,10 @@ async function writeEvents(variant: Variant): Promise<{ gtid: string; ids: strin
         const payload = Buffer.from(`${head}${'x'.repeat(Math.max(0, PAYLOAD_BYTES - head.length - 2))}"}`, 'latin1');
         return [id, AGGREGATE_TYPE, `agg-${seq % 100}`, 'bench.started', payload, '{}', new Date()];
       });
-      await c.query(`INSERT INTO \`${tableOf(variant)}\` (id, aggregate_type, aggregate_id, event_type, payload, headers, created_at) VALUES ?`, [rows]);
+      await c.query(
+        `INSERT INTO \`${tableOf(variant)}\` (id, aggregate_type, aggregate_id, event_type, payload, headers, created_at) VALUES ?`,
+        [rows],
+      );
       written += n;
     }
     await c.commit();
@@ -553,7 +604,9 @@ async function waitForMirror(relayName: string, lastId: Buffer, deadline: number
   const c = await adminConnection(database);
   try {
     for (;;) {
-      const [rows] = (await c.query(`SELECT last_event_id AS id FROM \`${CHECKPOINT_TABLE}\` WHERE relay_name = ?`, [relayName])) as unknown as [Array<{ id: Buffer | null }>];
+      const [rows] = (await c.query(`SELECT last_event_id AS id FROM \`${CHECKPOINT_TABLE}\` WHERE relay_name = ?`, [
+        relayName,
+      ])) as unknown as [Array<{ id: Buffer | null }>];
       if (rows[0]?.id && Buffer.compare(rows[0].id, lastId) === 0) return true;
       if (performance.now() >= deadline) return false;
       await new Promise((r) => setTimeout(r, 25)); // poll interval of a condition with a deadline
@@ -611,16 +664,36 @@ function fill(s: string, vars: Record<string, string>): string {
 }
 
 async function runOnce(variant: Variant, run: number, warmup: boolean): Promise<RunResult> {
-  const relayName = REUSE_NAME ? `bstart-${invocation}-${variant.name}` : `bstart-${invocation}-${variant.name}-${warmup ? 'w' : 'r'}${run}`;
+  const relayName = REUSE_NAME
+    ? `bstart-${invocation}-${variant.name}`
+    : `bstart-${invocation}-${variant.name}-${warmup ? 'w' : 'r'}${run}`;
   const workDir = join(workRoot, `${variant.name}-${warmup ? 'w' : 'r'}${run}`);
   mkdirSync(workDir, { recursive: true });
   const { gtid, ids, lastId } = await writeEvents(variant);
   const reader = new KcatReader(topicOf(variant), new Set(ids));
   const result: RunResult = {
-    variant: variant.name, run, warmup, ok: false, relayName, load1: NaN,
-    startMs: NaN, firstOutputMs: NaN, allEventsMs: NaN, cpuMsAtFirstEvent: NaN, settledMirror: false,
-    rssSettledMiB: NaN, peakRssMiB: NaN, treeProcesses: 0, treeRssMiB: NaN, stopMs: NaN, killed: false,
-    exitCode: null, exitSignal: null, events: ids.length, seen: 0, duplicates: 0,
+    variant: variant.name,
+    run,
+    warmup,
+    ok: false,
+    relayName,
+    load1: NaN,
+    startMs: NaN,
+    firstOutputMs: NaN,
+    allEventsMs: NaN,
+    cpuMsAtFirstEvent: NaN,
+    settledMirror: false,
+    rssSettledMiB: NaN,
+    peakRssMiB: NaN,
+    treeProcesses: 0,
+    treeRssMiB: NaN,
+    stopMs: NaN,
+    killed: false,
+    exitCode: null,
+    exitSignal: null,
+    events: ids.length,
+    seen: 0,
+    duplicates: 0,
   };
   let relay: Child | null = null;
   try {
@@ -656,23 +729,33 @@ async function runOnce(variant: Variant, run: number, warmup: boolean): Promise<
     const [cmd, ...args] = variant.command.map((w) => fill(w, vars));
     result.load1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
     const t0 = performance.now();
-    relay = spawnGroup(cmd === 'node' ? process.execPath : cmd, args, { cwd: variant.cwd, env, logFile: join(workDir, 'relay.log') });
+    relay = spawnGroup(cmd === 'node' ? process.execPath : cmd, args, {
+      cwd: variant.cwd,
+      env,
+      logFile: join(workDir, 'relay.log'),
+    });
     const r = relay;
     const deadline = t0 + FIRST_EVENT_TIMEOUT_MS;
     await changes.until(() => !Number.isNaN(reader.firstAt) || r.exit !== null, deadline);
     if (Number.isNaN(reader.firstAt)) {
-      result.note = r.exit ? `relay exited (${r.exit.code ?? r.exit.signal}) before the first event; log ${workDir}/relay.log` : `no event within ${FIRST_EVENT_TIMEOUT_MS} ms; log ${workDir}/relay.log`;
+      result.note = r.exit
+        ? `relay exited (${r.exit.code ?? r.exit.signal}) before the first event; log ${workDir}/relay.log`
+        : `no event within ${FIRST_EVENT_TIMEOUT_MS} ms; log ${workDir}/relay.log`;
       return result;
     }
     result.cpuMsAtFirstEvent = cpuMsOf(processTree(r.pid));
     result.startMs = reader.firstAt - t0;
     result.firstOutputMs = r.firstOutputAt - t0;
-    if (!(await changes.until(() => !Number.isNaN(reader.allAt) || r.exit !== null, performance.now() + FIRST_EVENT_TIMEOUT_MS)) || Number.isNaN(reader.allAt)) {
+    if (
+      !(await changes.until(() => !Number.isNaN(reader.allAt) || r.exit !== null, performance.now() + FIRST_EVENT_TIMEOUT_MS)) ||
+      Number.isNaN(reader.allAt)
+    ) {
       result.note = `${reader.seen.size}/${ids.length} events seen${r.exit ? `; relay exited (${r.exit.code ?? r.exit.signal})` : ''}`;
     } else {
       result.allEventsMs = reader.allAt - t0;
       result.settledMirror = await waitForMirror(relayName, lastId, performance.now() + SETTLE_TIMEOUT_MS);
-      if (!result.settledMirror) result.note = `checkpoint mirror did not name the last event within ${SETTLE_TIMEOUT_MS} ms (RSS read anyway)`;
+      if (!result.settledMirror)
+        result.note = `checkpoint mirror did not name the last event within ${SETTLE_TIMEOUT_MS} ms (RSS read anyway)`;
     }
     if (r.exit === null) {
       const mem = treeMemory(r.pid);
@@ -740,19 +823,34 @@ function summarise(variant: Variant, results: RunResult[]): Summary {
   };
 }
 
-const ratio = (x: number, base: number): string => (Number.isFinite(x) && Number.isFinite(base) && base > 0 ? (x / base).toFixed(2) : 'n/a');
+const ratio = (x: number, base: number): string =>
+  Number.isFinite(x) && Number.isFinite(base) && base > 0 ? (x / base).toFixed(2) : 'n/a';
 
-function report(variants: Variant[], summaries: Summary[], results: RunResult[], startedAt: Date, machine: Record<string, string>): string {
+function report(
+  variants: Variant[],
+  summaries: Summary[],
+  results: RunResult[],
+  startedAt: Date,
+  machine: Record<string, string>,
+): string {
   const base = summaries[0];
   const p: string[] = [];
   p.push(`# Relay start-up — ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC${LABEL ? ` (${LABEL})` : ''}`);
   p.push('');
-  p.push(`Spawn -> first of ${EVENTS} committed outbox events (${PAYLOAD_BYTES} B, one source transaction) visible to kcat \`read_committed\`;`);
+  p.push(
+    `Spawn -> first of ${EVENTS} committed outbox events (${PAYLOAD_BYTES} B, one source transaction) visible to kcat \`read_committed\`;`,
+  );
   p.push(`peak RSS = VmHWM of the relay process after all events were published and mirrored, just before SIGTERM.`);
-  p.push(`${RUNS} measured run(s) per variant (+${WARMUP} warm-up, discarded), variants interleaved; relay HTTP server ${HTTP ? 'on (a free port per run)' : 'off (port 0)'}; ${REUSE_NAME ? 'one relay name per variant (restart from its checkpoint)' : 'a fresh relay name per run (no checkpoint: starts at the binlog position before the events)'}.`);
-  p.push(`${machine.cpus}, ${machine.memory}, Node ${machine.node}, load at start ${machine.load_at_start}; shared machine, medians (min–max); ratios vs \`${base.variant}\`.`);
+  p.push(
+    `${RUNS} measured run(s) per variant (+${WARMUP} warm-up, discarded), variants interleaved; relay HTTP server ${HTTP ? 'on (a free port per run)' : 'off (port 0)'}; ${REUSE_NAME ? 'one relay name per variant (restart from its checkpoint)' : 'a fresh relay name per run (no checkpoint: starts at the binlog position before the events)'}.`,
+  );
+  p.push(
+    `${machine.cpus}, ${machine.memory}, Node ${machine.node}, load at start ${machine.load_at_start}; shared machine, medians (min–max); ratios vs \`${base.variant}\`.`,
+  );
   p.push('');
-  p.push('| variant | ok | start ms | ratio | CPU ms to first event | ratio | peak RSS MiB | ratio | RSS settled MiB | stop ms | exit |');
+  p.push(
+    '| variant | ok | start ms | ratio | CPU ms to first event | ratio | peak RSS MiB | ratio | RSS settled MiB | stop ms | exit |',
+  );
   p.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const s of summaries) {
     p.push(
@@ -763,7 +861,9 @@ function report(variants: Variant[], summaries: Summary[], results: RunResult[],
   p.push('Variants:');
   p.push('');
   for (const v of variants) {
-    const env = Object.entries(v.env).map(([k, val]) => `${k}=${val} `).join('');
+    const env = Object.entries(v.env)
+      .map(([k, val]) => `${k}=${val} `)
+      .join('');
     p.push(`- \`${v.name}\`: \`${env}${v.command.join(' ')}\` in \`${v.cwd}\`${gitHead(v.cwd)}`);
   }
   p.push('');
@@ -771,7 +871,9 @@ function report(variants: Variant[], summaries: Summary[], results: RunResult[],
   p.push('');
   for (const v of variants) {
     const rs = results.filter((r) => r.variant === v.name && !r.warmup);
-    p.push(`- \`${v.name}\`: ${rs.map((r) => (r.ok ? `${fmt(r.startMs)}/${fmt(r.cpuMsAtFirstEvent)}/${fmt(r.peakRssMiB, 1)}` : `failed (${r.note ?? '?'})`)).join(', ')}`);
+    p.push(
+      `- \`${v.name}\`: ${rs.map((r) => (r.ok ? `${fmt(r.startMs)}/${fmt(r.cpuMsAtFirstEvent)}/${fmt(r.peakRssMiB, 1)}` : `failed (${r.note ?? '?'})`)).join(', ')}`,
+    );
   }
   const notes = results.filter((r) => r.note);
   if (notes.length) {
@@ -806,7 +908,9 @@ async function main(): Promise<void> {
   activeVariants = variants;
   const startedAt = new Date();
   const machine = describeMachine();
-  log(`${variants.length} variant(s), ${WARMUP} warm-up + ${RUNS} runs each, ${EVENTS} events per run; database ${database}, work dir ${workRoot}`);
+  log(
+    `${variants.length} variant(s), ${WARMUP} warm-up + ${RUNS} runs each, ${EVENTS} events per run; database ${database}, work dir ${workRoot}`,
+  );
   const results: RunResult[] = [];
   const skip = new Set<string>();
   await setUp(variants);
@@ -815,7 +919,9 @@ async function main(): Promise<void> {
       if (skip.has(v.name)) return;
       const r = await runOnce(v, run, warmup);
       results.push(r);
-      log(`${v.name} ${warmup ? 'warm-up' : 'run'} ${run}: ${r.ok ? `start ${fmt(r.startMs)} ms, CPU ${fmt(r.cpuMsAtFirstEvent)} ms, peak RSS ${fmt(r.peakRssMiB, 1)} MiB, settled ${fmt(r.rssSettledMiB, 1)} MiB, stop ${fmt(r.stopMs)} ms, exit ${r.exitCode ?? r.exitSignal}` : 'FAILED'}${r.note ? ` (${r.note})` : ''}`);
+      log(
+        `${v.name} ${warmup ? 'warm-up' : 'run'} ${run}: ${r.ok ? `start ${fmt(r.startMs)} ms, CPU ${fmt(r.cpuMsAtFirstEvent)} ms, peak RSS ${fmt(r.peakRssMiB, 1)} MiB, settled ${fmt(r.rssSettledMiB, 1)} MiB, stop ${fmt(r.stopMs)} ms, exit ${r.exitCode ?? r.exitSignal}` : 'FAILED'}${r.note ? ` (${r.note})` : ''}`,
+      );
       if (warmup && !r.ok) {
         skip.add(v.name);
         log(`${v.name}: warm-up failed, variant skipped`);
@@ -847,7 +953,16 @@ async function main(): Promise<void> {
           startedAt: startedAt.toISOString(),
           seconds: (Date.now() - startedAt.getTime()) / 1000,
           argv,
-          settings: { runs: RUNS, warmup: WARMUP, events: EVENTS, payloadBytes: PAYLOAD_BYTES, partitions: PARTITIONS, reuseName: REUSE_NAME, http: HTTP, reader: 'kcat -C isolation.level=read_committed fetch.wait.max.ms=10' },
+          settings: {
+            runs: RUNS,
+            warmup: WARMUP,
+            events: EVENTS,
+            payloadBytes: PAYLOAD_BYTES,
+            partitions: PARTITIONS,
+            reuseName: REUSE_NAME,
+            http: HTTP,
+            reader: 'kcat -C isolation.level=read_committed fetch.wait.max.ms=10',
+          },
           machine,
           variants: variants.map((v) => ({ ...v, git: gitHead(v.cwd).trim() || undefined })),
           summaries,

@@ -36,7 +36,13 @@ rmSync(out, { recursive: true, force: true });
 let files = 0;
 for (const dir of ['apps/relay/src', ...libs.map((l) => `libs/${l}/src`)]) {
   for (const file of walk(join(root, dir))) {
-    const { code } = swc.transformFileSync(file, { ...swcrc, swcrc: false, sourceMaps: false, filename: file, jsc: { ...swcrc.jsc, baseUrl: root, paths } });
+    const { code } = swc.transformFileSync(file, {
+      ...swcrc,
+      swcrc: false,
+      sourceMaps: false,
+      filename: file,
+      jsc: { ...swcrc.jsc, baseUrl: root, paths },
+    });
     const js = code
       // `./x.ts` specifiers (if any) -> `./x.js`
       .replace(/(from\s+|import\s*\(\s*)(['"])([^'"]+)\.ts\2/g, '$1$2$3.js$2')

@@ -10,13 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { kafkaConnectionFromEnv } from '@lockstep/core';
-import {
-  KafkaTransactionalPublisher,
-  Relay,
-  ZongjiBinlogSource,
-  type GtidPosition,
-  type RelayRecord,
-} from '@lockstep/relay';
+import { KafkaTransactionalPublisher, Relay, ZongjiBinlogSource, type GtidPosition, type RelayRecord } from '@lockstep/relay';
 import {
   applyLockstepSchema,
   createRelayUser,
@@ -38,7 +32,8 @@ const LIVE_RATE = 200; // source transactions per second, one event each
 const LIVE_SECONDS = quick ? 10 : 30;
 const pad = 'p'.repeat(440);
 const silent = { log: () => undefined, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
-const pct = (xs: number[], p: number): number => xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const pct = (xs: number[], p: number): number =>
+  xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench');
@@ -50,17 +45,26 @@ async function main(): Promise<void> {
     // 1. Backlog in the binlog.
     const startGtid = (await gtidBinlogPos(admin)) as GtidPosition;
     const tw = performance.now();
-    for (let written = 0; written < BACKLOG; ) {
+    for (let written = 0; written < BACKLOG;) {
       const n = Math.min(1000, BACKLOG - written);
       await admin.beginTransaction();
-      await insertOutboxRows(admin, Array.from({ length: n }, (_, i) => testOutboxEvent('bench', `agg-${(written + i) % 100}`, { seq: written + i, pad })));
+      await insertOutboxRows(
+        admin,
+        Array.from({ length: n }, (_, i) => testOutboxEvent('bench', `agg-${(written + i) % 100}`, { seq: written + i, pad })),
+      );
       await admin.commit();
       written += n;
     }
     const writeS = (performance.now() - tw) / 1000;
 
     // 2. Raw decode: the zongji source alone, reading the backlog.
-    const source = new ZongjiBinlogSource({ connection: user.connection, serverId: 900_000 + Math.floor(Math.random() * 1000), database: db.name, table: 'lockstep_outbox', heartbeatMs: 5000 });
+    const source = new ZongjiBinlogSource({
+      connection: user.connection,
+      serverId: 900_000 + Math.floor(Math.random() * 1000),
+      database: db.name,
+      table: 'lockstep_outbox',
+      heartbeatMs: 5000,
+    });
     let decoded = 0;
     let sourceTxs = 0;
     const t0 = performance.now();
@@ -98,15 +102,34 @@ async function main(): Promise<void> {
         topic: `${prefix}.raw`,
         key: `agg-${i % 100}`,
         value,
-        headers: { 'lockstep-id': '0190d6f8-0000-7000-8000-000000000000', 'lockstep-type': 'bench.changed', 'lockstep-aggregate-type': 'bench', 'lockstep-aggregate-id': `agg-${i % 100}`, 'lockstep-occurred-at': '2026-11-24T00:00:00.000000Z' },
+        headers: {
+          'lockstep-id': '0190d6f8-0000-7000-8000-000000000000',
+          'lockstep-type': 'bench.changed',
+          'lockstep-aggregate-type': 'bench',
+          'lockstep-aggregate-id': `agg-${i % 100}`,
+          'lockstep-occurred-at': '2026-11-24T00:00:00.000000Z',
+        },
       }));
-      await publisher.publish(batch, { gtidSet: '' as GtidPosition, lastEventId: null, lastEventCreatedAt: null, eventsPublished: sent, at: new Date().toISOString() });
+      await publisher.publish(batch, {
+        gtidSet: '' as GtidPosition,
+        lastEventId: null,
+        lastEventCreatedAt: null,
+        eventsPublished: sent,
+        at: new Date().toISOString(),
+      });
     }
     const produceS = (performance.now() - t1) / 1000;
     await publisher.close();
 
     // 4. The relay catching up on the backlog.
-    const relay = new Relay({ name: `${prefix}-relay`, mysql: user.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: startGtid }, logger: silent });
+    const relay = new Relay({
+      name: `${prefix}-relay`,
+      mysql: user.connection,
+      kafka: kafkaConnectionFromEnv(process.env),
+      topicPrefix: prefix,
+      initialPosition: { gtidSet: startGtid },
+      logger: silent,
+    });
     let published = 0;
     let batches = 0;
     const commitMs: number[] = [];

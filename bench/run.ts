@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { outboxTableDdl, relayCheckpointTableDdl } from '@lockstep/core';
 import { createTestDatabase, createTopics, type TestDatabase } from '@lockstep/testing';
 import { writeBacklog, writeLive, writeMarker, type WrittenEvent } from './lib/data.js';
-import { kafkaLimitBatch, kafkaSmallTxLatency, kafkaTxProduceRate, type SmallTxLatency, zongjiDecodeRate, KAFKA_LIMIT_BATCH, KAFKA_LIMIT_BATCH_BYTES, KAFKA_LIMIT_RETRY_MS } from './lib/limits.js';
+import {
+  kafkaLimitBatch,
+  kafkaSmallTxLatency,
+  kafkaTxProduceRate,
+  type SmallTxLatency,
+  zongjiDecodeRate,
+  KAFKA_LIMIT_BATCH,
+  KAFKA_LIMIT_BATCH_BYTES,
+  KAFKA_LIMIT_RETRY_MS,
+} from './lib/limits.js';
 import { describeMachine } from './lib/machine.js';
 import { cpuSeconds, type RunningProcess } from './lib/proc.js';
 import { BenchReader } from './lib/reader.js';
@@ -136,7 +145,10 @@ function push<K, V>(m: Map<K, Map<string, V[]>>, k: K, sys: string, v: V): void 
 // ---------------------------------------------------------------- helpers
 
 /** Kafka transactions, mean send+commit ms and mean events per transaction between two metric reads. */
-function diagDelta(a: Record<string, number>, b: Record<string, number>): { kafkaTransactions?: number; meanCommitMs?: number; meanBatchEvents?: number } {
+function diagDelta(
+  a: Record<string, number>,
+  b: Record<string, number>,
+): { kafkaTransactions?: number; meanCommitMs?: number; meanBatchEvents?: number } {
   if (b.commits === undefined || !Number.isFinite(b.commits)) return {};
   const commits = b.commits - (a.commits ?? 0);
   return {
@@ -202,7 +214,12 @@ async function newBenchDatabase(tag: string): Promise<TestDatabase> {
 }
 
 /** Watches a started system: CPU at the first event, early exit. */
-async function watchUntil(reader: BenchReader, proc: RunningProcess, predicate: () => boolean, timeoutMs: number): Promise<{ done: boolean; cpuAtFirst: number; exited: boolean }> {
+async function watchUntil(
+  reader: BenchReader,
+  proc: RunningProcess,
+  predicate: () => boolean,
+  timeoutMs: number,
+): Promise<{ done: boolean; cpuAtFirst: number; exited: boolean }> {
   let exited = false;
   void proc.exited.then(() => {
     exited = true;
@@ -221,7 +238,14 @@ async function watchUntil(reader: BenchReader, proc: RunningProcess, predicate: 
 
 // ---------------------------------------------------------------- scenarios
 
-async function catchupRun(db: TestDatabase, sys: SystemAdapter, size: SizeCase, run: number, startGtid: string, events: WrittenEvent[]): Promise<void> {
+async function catchupRun(
+  db: TestDatabase,
+  sys: SystemAdapter,
+  size: SizeCase,
+  run: number,
+  startGtid: string,
+  events: WrittenEvent[],
+): Promise<void> {
   const config = runConfig(db, sys, `c${size.bytes}r${run}`, startGtid, 'catchup');
   const topic = `${config.topicPrefix}.bench`;
   await createTopics([topic], { partitions: TOPIC_PARTITIONS });
@@ -245,7 +269,11 @@ async function catchupRun(db: TestDatabase, sys: SystemAdapter, size: SizeCase, 
     result = {
       run,
       ok: w.done,
-      note: w.done ? undefined : w.exited ? `process exited early (log: ${config.workDir})` : `timed out with ${reader.count}/${n} (log: ${config.workDir})`,
+      note: w.done
+        ? undefined
+        : w.exited
+          ? `process exited early (log: ${config.workDir})`
+          : `timed out with ${reader.count}/${n} (log: ${config.workDir})`,
       events: n,
       seen: reader.count,
       steadyEventsPerSec: w.done && steadySec > 0 ? (n - 1) / steadySec : NaN,
@@ -330,7 +358,9 @@ async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promi
         duplicates: reader.duplicates - dupBefore,
       };
       if (!r.ok) failures.push(`live ${rateLabel(rate)} ${sys.id} run ${run}: ${r.note}`);
-      log(`  ${sys.id} @ ${rateLabel(rate)}: ${fmt(r.achievedTxPerSec)} tx/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, missing ${r.missing}, dup ${r.duplicates}${r.kafkaTransactions !== undefined ? `; ${r.kafkaTransactions} Kafka transactions, mean ${fmt(r.meanCommitMs!, 1)} ms send+commit, ${fmt(r.meanBatchEvents!, 1)} events each` : ''}`);
+      log(
+        `  ${sys.id} @ ${rateLabel(rate)}: ${fmt(r.achievedTxPerSec)} tx/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, missing ${r.missing}, dup ${r.duplicates}${r.kafkaTransactions !== undefined ? `; ${r.kafkaTransactions} Kafka transactions, mean ${fmt(r.meanCommitMs!, 1)} ms send+commit, ${fmt(r.meanBatchEvents!, 1)} events each` : ''}`,
+      );
       push(live, rate, sys.id, r);
     }
   } finally {
@@ -340,13 +370,19 @@ async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promi
   }
 }
 
-const lowest = (l: Limits): number => Math.min(...[l.dbTxPerSec, l.zongjiRowsPerSec, l.kafkaRecordsPerSec].filter(Number.isFinite));
+const lowest = (l: Limits): number =>
+  Math.min(...[l.dbTxPerSec, l.zongjiRowsPerSec, l.kafkaRecordsPerSec].filter(Number.isFinite));
 
 const rateLabel = (rate: number): string => (rate === 0 ? 'max' : `${rate} tx/s`);
 
 // ---------------------------------------------------------------- report
 
-function ratioSpread(sysRuns: Array<{ run: number }>, baseRuns: Array<{ run: number }>, pick: (r: never) => number, extra?: (r: never) => string): Spread {
+function ratioSpread(
+  sysRuns: Array<{ run: number }>,
+  baseRuns: Array<{ run: number }>,
+  pick: (r: never) => number,
+  extra?: (r: never) => string,
+): Spread {
   const ratios: number[] = [];
   for (const r of sysRuns) {
     const b = baseRuns.find((x) => x.run === r.run && (!extra || extra(x as never) === extra(r as never)));
@@ -363,7 +399,9 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
   p(`# Lockstep benchmark — ${mode} run, ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   p();
   p(`Command: \`npm run bench${commandArgs.length ? ` -- ${commandArgs.join(' ')}` : ''}\`; took ${fmt(seconds / 60, 1)} min.`);
-  p('Method: docs/benchmarks.md. Figures are medians over runs with (min–max); ratios to Lockstep are computed run by run (same run index) and then summarised the same way. Higher events/s is better; lower latency/CPU/RSS is better.');
+  p(
+    'Method: docs/benchmarks.md. Figures are medians over runs with (min–max); ratios to Lockstep are computed run by run (same run index) and then summarised the same way. Higher events/s is better; lower latency/CPU/RSS is better.',
+  );
   p();
   p('## Summary');
   p();
@@ -381,31 +419,44 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
     p(`- **${s.id}** — ${s.label}; ${s.guarantee}.${skipped.has(s.id) ? ` **Skipped: ${skipped.get(s.id)}**` : ''}`);
     for (const [k, v] of Object.entries(s.describe())) p(`  - ${k}: ${v}`);
   }
-  p(`- **limits** — DB: the backlog's own write, single-row autocommit INSERTs on 8 connections; zongji: @vlasky/zongji decoding the backlog's write-rows events from the pre-backlog GTID, no Kafka; Kafka: kafkajs transactional producer alone, ${KAFKA_LIMIT_BATCH} records per transaction (at most ${KAFKA_LIMIT_BATCH_BYTES.toLocaleString('en-US')} bytes: ${kafkaLimitBatch(10_240)} for 10 KB), retry.initialRetryTime=${KAFKA_LIMIT_RETRY_MS} ms, ${TOPIC_PARTITIONS} partitions.`);
-  p(`- Event topic: \`<prefix>.bench\`, ${TOPIC_PARTITIONS} partitions, replication 1; keys = aggregate ids (1,000 aggregates), payload JSON of the stated size.`);
+  p(
+    `- **limits** — DB: the backlog's own write, single-row autocommit INSERTs on 8 connections; zongji: @vlasky/zongji decoding the backlog's write-rows events from the pre-backlog GTID, no Kafka; Kafka: kafkajs transactional producer alone, ${KAFKA_LIMIT_BATCH} records per transaction (at most ${KAFKA_LIMIT_BATCH_BYTES.toLocaleString('en-US')} bytes: ${kafkaLimitBatch(10_240)} for 10 KB), retry.initialRetryTime=${KAFKA_LIMIT_RETRY_MS} ms, ${TOPIC_PARTITIONS} partitions.`,
+  );
+  p(
+    `- Event topic: \`<prefix>.bench\`, ${TOPIC_PARTITIONS} partitions, replication 1; keys = aggregate ids (1,000 aggregates), payload JSON of the stated size.`,
+  );
   p();
   p('## Machine limits');
   p();
-  p('| payload | events | DB commits/s (8 conns, 1 row/tx) | zongji decode rows/s | kafkajs txn produce records/s | L = lowest |');
+  p(
+    '| payload | events | DB commits/s (8 conns, 1 row/tx) | zongji decode rows/s | kafkajs txn produce records/s | L = lowest |',
+  );
   p('|---|---|---|---|---|---|');
   for (const size of SIZES) {
     const l = limits.get(size.label);
     if (!l) continue;
     const L = lowest(l);
-    p(`| ${size.label} | ${fmt(size.events)} | ${fmt(l.dbTxPerSec)} | ${fmt(l.zongjiRowsPerSec)} | ${fmt(l.kafkaRecordsPerSec)} | ${fmt(L)} |`);
+    p(
+      `| ${size.label} | ${fmt(size.events)} | ${fmt(l.dbTxPerSec)} | ${fmt(l.zongjiRowsPerSec)} | ${fmt(l.kafkaRecordsPerSec)} | ${fmt(L)} |`,
+    );
   }
   if (smallTx.length) {
     p();
-    p(`Back-to-back small Kafka transactions (kafkajs alone, 3 records of ${SIZES[0].label} each, one transaction at a time, no DB), what a relay under light load does. Kafka 4 answers CONCURRENT_TRANSACTIONS to a transaction begun right after a commit; kafkajs then waits \`retry.initialRetryTime\`:`);
+    p(
+      `Back-to-back small Kafka transactions (kafkajs alone, 3 records of ${SIZES[0].label} each, one transaction at a time, no DB), what a relay under light load does. Kafka 4 answers CONCURRENT_TRANSACTIONS to a transaction begun right after a commit; kafkajs then waits \`retry.initialRetryTime\`:`,
+    );
     p();
     p('| retry.initialRetryTime | transactions/s | begin→commit p50 ms | p99 ms | max ms |');
     p('|---|---|---|---|---|');
-    for (const t of smallTx) p(`| ${t.initialRetryTime} ms | ${fmt(t.transactionsPerSec)} | ${fmt(t.p50, 1)} | ${fmt(t.p99, 1)} | ${fmt(t.max, 1)} |`);
+    for (const t of smallTx)
+      p(`| ${t.initialRetryTime} ms | ${fmt(t.transactionsPerSec)} | ${fmt(t.p50, 1)} | ${fmt(t.p99, 1)} | ${fmt(t.max, 1)} |`);
   }
   p();
   p('## Catch-up (backlog committed before the system starts)');
   p();
-  p('"steady" = events / (last − first event read_committed-visible); "incl. start" = events / (last visible − process spawn); "first event" = spawn → first event visible (restart time with a backlog waiting). CPU = the process\'s utime+stime until the last event; CPU/event over first→last. MariaDB/broker CPU = those servers\' utime+stime from spawn to the last event (shared servers: other clients count too).');
+  p(
+    '"steady" = events / (last − first event read_committed-visible); "incl. start" = events / (last visible − process spawn); "first event" = spawn → first event visible (restart time with a backlog waiting). CPU = the process\'s utime+stime until the last event; CPU/event over first→last. MariaDB/broker CPU = those servers\' utime+stime from spawn to the last event (shared servers: other clients count too).',
+  );
   for (const size of SIZES) {
     const bySys = catchup.get(size.label);
     if (!bySys) continue;
@@ -415,23 +466,46 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
     p();
     p(`### ${size.label} payload, ${fmt(size.events)} events, ${size.runs} run(s)`);
     p();
-    p('| system | events/s steady | % of L | × Lockstep | events/s incl. start | first event (s) | CPU s | CPU µs/event | MariaDB CPU s | broker CPU s | peak RSS MiB | missing | duplicates | key-order violations |');
+    p(
+      '| system | events/s steady | % of L | × Lockstep | events/s incl. start | first event (s) | CPU s | CPU µs/event | MariaDB CPU s | broker CPU s | peak RSS MiB | missing | duplicates | key-order violations |',
+    );
     p('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of systems) {
       const rs = bySys.get(s.id);
       if (!rs) continue;
       const sp = (f: (r: CatchupResult) => number): Spread => spread(rs.map(f));
       const steady = sp((r) => r.steadyEventsPerSec);
-      const ratio = s.id === 'lockstep' ? '1' : fmtSpread(ratioSpread(rs, base, (r: CatchupResult) => r.steadyEventsPerSec), 2);
+      const ratio =
+        s.id === 'lockstep'
+          ? '1'
+          : fmtSpread(
+              ratioSpread(rs, base, (r: CatchupResult) => r.steadyEventsPerSec),
+              2,
+            );
       const sum = (f: (r: CatchupResult) => number): number => rs.reduce((a, r) => a + f(r), 0);
       p(
-        `| ${s.id} | ${fmtSpread(steady)} | ${fmt((steady.median / L) * 100)}% | ${ratio} | ${fmtSpread(sp((r) => r.wallEventsPerSec))} | ${fmtSpread(sp((r) => r.firstEventSec), 2)} | ` +
-          `${fmtSpread(sp((r) => r.cpuSec), 1)} | ${fmtSpread(sp((r) => r.cpuUsPerEvent), 1)} | ${fmtSpread(sp((r) => r.dbCpuSec), 1)} | ${fmtSpread(sp((r) => r.brokerCpuSec), 1)} | ${fmtSpread(sp((r) => r.peakRssMiB))} | ${sum((r) => r.missing)} | ${sum((r) => r.duplicates)} | ${sum((r) => r.orderViolations)} |`,
+        `| ${s.id} | ${fmtSpread(steady)} | ${fmt((steady.median / L) * 100)}% | ${ratio} | ${fmtSpread(sp((r) => r.wallEventsPerSec))} | ${fmtSpread(
+          sp((r) => r.firstEventSec),
+          2,
+        )} | ` +
+          `${fmtSpread(
+            sp((r) => r.cpuSec),
+            1,
+          )} | ${fmtSpread(
+            sp((r) => r.cpuUsPerEvent),
+            1,
+          )} | ${fmtSpread(
+            sp((r) => r.dbCpuSec),
+            1,
+          )} | ${fmtSpread(
+            sp((r) => r.brokerCpuSec),
+            1,
+          )} | ${fmtSpread(sp((r) => r.peakRssMiB))} | ${sum((r) => r.missing)} | ${sum((r) => r.duplicates)} | ${sum((r) => r.orderViolations)} |`,
       );
     }
     if (base.length && systems.some((s) => s.id !== 'lockstep' && bySys.has(s.id))) {
       p();
-      p('Each figure as a ratio to Lockstep\'s in the same run (median (min–max) of the per-run ratios):');
+      p("Each figure as a ratio to Lockstep's in the same run (median (min–max) of the per-run ratios):");
       p();
       p('| system | events/s steady | events/s incl. start | first event | CPU s | CPU µs/event | MariaDB CPU s | peak RSS |');
       p('|---|---|---|---|---|---|---|---|');
@@ -450,7 +524,9 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
     p();
     p(`## Live (writers at a fixed rate, ${LIVE.bytes} B payload, ${LIVE.seconds} s per rate, ${LIVE.runs} run(s))`);
     p();
-    p('Latency = reader receive time − writer clock just before the single-row autocommit INSERT, both in the harness process; the reader is a kafkajs consumer with readUncommitted=false.');
+    p(
+      'Latency = reader receive time − writer clock just before the single-row autocommit INSERT, both in the harness process; the reader is a kafkajs consumer with readUncommitted=false.',
+    );
     p();
     p('| rate | system | achieved tx/s | p50 ms | p99 ms | max ms | p50 × Lockstep | p99 × Lockstep | missing | duplicates |');
     p('|---|---|---|---|---|---|---|---|---|---|');
@@ -464,7 +540,16 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
         const sp = (f: (r: LiveResult) => number): Spread => spread(rs.map(f));
         const x = (f: (r: LiveResult) => number): string => (s.id === 'lockstep' ? '1' : fmtSpread(ratioSpread(rs, base, f), 2));
         p(
-          `| ${rateLabel(rate)} | ${s.id} | ${fmtSpread(sp((r) => r.achievedTxPerSec))} | ${fmtSpread(sp((r) => r.p50), 1)} | ${fmtSpread(sp((r) => r.p99), 1)} | ${fmtSpread(sp((r) => r.max), 1)} | ${x((r) => r.p50)} | ${x((r) => r.p99)} | ` +
+          `| ${rateLabel(rate)} | ${s.id} | ${fmtSpread(sp((r) => r.achievedTxPerSec))} | ${fmtSpread(
+            sp((r) => r.p50),
+            1,
+          )} | ${fmtSpread(
+            sp((r) => r.p99),
+            1,
+          )} | ${fmtSpread(
+            sp((r) => r.max),
+            1,
+          )} | ${x((r) => r.p50)} | ${x((r) => r.p99)} | ` +
             `${rs.reduce((a, r) => a + r.missing, 0)} | ${rs.reduce((a, r) => a + r.duplicates, 0)} |`,
         );
       }
@@ -499,9 +584,19 @@ function report(systems: SystemAdapter[], machine: Record<string, string>, start
   return lines.join('\n');
 }
 
-function diagRow(id: string, scenario: string, rs: Array<{ kafkaTransactions?: number; meanCommitMs?: number; meanBatchEvents?: number }>): string {
+function diagRow(
+  id: string,
+  scenario: string,
+  rs: Array<{ kafkaTransactions?: number; meanCommitMs?: number; meanBatchEvents?: number }>,
+): string {
   const sp = (f: (r: (typeof rs)[number]) => number | undefined): Spread => spread(rs.map((r) => f(r) ?? NaN));
-  return `| ${id} | ${scenario} | ${fmtSpread(sp((r) => r.kafkaTransactions))} | ${fmtSpread(sp((r) => r.meanCommitMs), 1)} | ${fmtSpread(sp((r) => r.meanBatchEvents), 1)} |`;
+  return `| ${id} | ${scenario} | ${fmtSpread(sp((r) => r.kafkaTransactions))} | ${fmtSpread(
+    sp((r) => r.meanCommitMs),
+    1,
+  )} | ${fmtSpread(
+    sp((r) => r.meanBatchEvents),
+    1,
+  )} |`;
 }
 
 /** One line per system: the main case (first payload size) and live p99 at 1,000 tx/s. */
@@ -523,7 +618,13 @@ function summary(systems: SystemAdapter[]): string[] {
     const rs = bySys?.get(s.id) ?? [];
     const steady = spread(rs.map((r) => r.steadyEventsPerSec));
     const base = bySys?.get('lockstep') ?? [];
-    const ratio = s.id === 'lockstep' ? '1' : fmtSpread(ratioSpread(rs, base, (r: CatchupResult) => r.steadyEventsPerSec), 2);
+    const ratio =
+      s.id === 'lockstep'
+        ? '1'
+        : fmtSpread(
+            ratioSpread(rs, base, (r: CatchupResult) => r.steadyEventsPerSec),
+            2,
+          );
     const lv = live.get(1000)?.get(s.id) ?? [];
     const allC = [...catchup.values()].flatMap((m) => m.get(s.id) ?? []);
     const allL = [...live.values()].flatMap((m) => m.get(s.id) ?? []);
@@ -549,7 +650,11 @@ function plots(systems: SystemAdapter[], stem: string): string[] {
       groups: sizes.map((s) => `${s.label}, ${fmt(s.events)} events`),
       series: ids.map((id) => {
         const per = sizes.map((s) => spread((catchup.get(s.label)?.get(id) ?? []).map((r) => r.steadyEventsPerSec)));
-        return { name: id, values: per.map((x) => x.median), ranges: per.map((x) => (x.n ? [x.min, x.max] as [number, number] : null)) };
+        return {
+          name: id,
+          values: per.map((x) => x.median),
+          ranges: per.map((x) => (x.n ? ([x.min, x.max] as [number, number]) : null)),
+        };
       }),
     });
     writeFileSync(`${stem}-catchup.svg`, svg);
@@ -564,7 +669,11 @@ function plots(systems: SystemAdapter[], stem: string): string[] {
       groups: rates.map(rateLabel),
       series: ids.map((id) => {
         const per = rates.map((r) => spread((live.get(r)?.get(id) ?? []).map((x) => x.p99)));
-        return { name: id, values: per.map((x) => x.median), ranges: per.map((x) => (x.n ? [x.min, x.max] as [number, number] : null)) };
+        return {
+          name: id,
+          values: per.map((x) => x.median),
+          ranges: per.map((x) => (x.n ? ([x.min, x.max] as [number, number]) : null)),
+        };
       }),
     });
     writeFileSync(`${stem}-latency.svg`, svg);
@@ -603,7 +712,9 @@ async function sizeCase(size: SizeCase, active: SystemAdapter[], dbs: TestDataba
       return NaN;
     }
   };
-  const zongji = await limit('zongji', () => zongjiDecodeRate({ ...db.options, name: db.name }, OUTBOX_TABLE, startGtid, size.events, serverIdSeq++));
+  const zongji = await limit('zongji', () =>
+    zongjiDecodeRate({ ...db.options, name: db.name }, OUTBOX_TABLE, startGtid, size.events, serverIdSeq++),
+  );
   log(`  zongji decode: ${fmt(zongji)} rows/s`);
   const limitPrefix = `lsb.limit${size.bytes}-${Math.random().toString(16).slice(2, 8)}`;
   const kafka = await limit('kafka', () => kafkaTxProduceRate(`${limitPrefix}.bench`, size.events, size.bytes, TOPIC_PARTITIONS));
@@ -631,7 +742,6 @@ async function sizeCase(size: SizeCase, active: SystemAdapter[], dbs: TestDataba
   }
 }
 
-
 interface SavedRun {
   startedAt: string;
   seconds: number;
@@ -651,7 +761,8 @@ function rerender(file: string): void {
   commandArgs = saved.argv;
   for (const [k, v] of Object.entries(saved.limits)) limits.set(k, v);
   smallTx = saved.smallTransactions ?? [];
-  for (const [size, bySys] of Object.entries(saved.catchup)) for (const [id, rs] of Object.entries(bySys)) for (const r of rs) push(catchup, size, id, r);
+  for (const [size, bySys] of Object.entries(saved.catchup))
+    for (const [id, rs] of Object.entries(bySys)) for (const r of rs) push(catchup, size, id, r);
   for (const [label, bySys] of Object.entries(saved.live)) {
     const rate = label === 'max' ? 0 : Number.parseInt(label, 10);
     for (const [id, rs] of Object.entries(bySys)) for (const r of rs) push(live, rate, id, r);
@@ -730,7 +841,13 @@ async function main(): Promise<void> {
         seconds,
         argv,
         machine,
-        systems: systems.map((s) => ({ id: s.id, label: s.label, guarantee: s.guarantee, settings: s.describe(), skipped: skipped.get(s.id) ?? null })),
+        systems: systems.map((s) => ({
+          id: s.id,
+          label: s.label,
+          guarantee: s.guarantee,
+          settings: s.describe(),
+          skipped: skipped.get(s.id) ?? null,
+        })),
         limits: Object.fromEntries(limits),
         smallTransactions: smallTx,
         catchup: Object.fromEntries([...catchup].map(([k, v]) => [k, Object.fromEntries(v)])),

@@ -69,7 +69,15 @@ class Writer {
     const aggregate = `agg-${this.index}-${seq % AGGREGATES_PER_CONNECTION}`;
     const at = nowUs();
     onWritten({ eventId: id, writtenAtUs: at });
-    await this.conn.execute(INSERT(this.table), [idBytes, AGGREGATE_TYPE, aggregate, EVENT_TYPE, makePayload(id, seq, at, this.size), '{}', datetime6(at)]);
+    await this.conn.execute(INSERT(this.table), [
+      idBytes,
+      AGGREGATE_TYPE,
+      aggregate,
+      EVENT_TYPE,
+      makePayload(id, seq, at, this.size),
+      '{}',
+      datetime6(at),
+    ]);
   }
 }
 
@@ -79,7 +87,13 @@ export function connectionOptions(db: MysqlConnectionOptions & { name?: string }
   return { host, port, user, password, database };
 }
 
-async function openWriters(db: MysqlConnectionOptions, table: string, connections: number, size: number, offset = 0): Promise<{ writers: Writer[]; close: () => Promise<void> }> {
+async function openWriters(
+  db: MysqlConnectionOptions,
+  table: string,
+  connections: number,
+  size: number,
+  offset = 0,
+): Promise<{ writers: Writer[]; close: () => Promise<void> }> {
   const conns = await Promise.all(Array.from({ length: connections }, () => mysql.createConnection(connectionOptions(db))));
   return {
     writers: conns.map((c, i) => new Writer(c, table, offset + i, size)),
@@ -136,7 +150,14 @@ export async function writeMarker(db: MysqlConnectionOptions, table: string, siz
 export async function writeLive(
   db: MysqlConnectionOptions,
   table: string,
-  opts: { rate: number; seconds: number; size: number; connections: number; onWritten: (e: WrittenEvent) => void; offset?: number },
+  opts: {
+    rate: number;
+    seconds: number;
+    size: number;
+    connections: number;
+    onWritten: (e: WrittenEvent) => void;
+    offset?: number;
+  },
 ): Promise<{ written: number; seconds: number; achievedTxPerSecond: number }> {
   const { writers, close } = await openWriters(db, table, opts.connections, opts.size, opts.offset ?? 0);
   let written = 0;

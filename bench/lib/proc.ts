@@ -38,7 +38,13 @@ export interface RunningProcess {
 }
 
 /** Spawns a system under test with stdout/stderr to a log file, sampling /proc while it runs. */
-export function spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, cwd?: string): RunningProcess {
+export function spawnLogged(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  cwd?: string,
+): RunningProcess {
   const fd = openSync(logFile, 'a');
   const child = spawn(command, args, { env, stdio: ['ignore', fd, fd], cwd });
   closeSync(fd);

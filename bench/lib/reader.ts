@@ -59,7 +59,11 @@ export class BenchReader {
   }
 
   async start(): Promise<void> {
-    const kafka = new Kafka({ clientId: 'lockstep-bench-reader', brokers: kafkaBrokersFromEnv(process.env), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'lockstep-bench-reader',
+      brokers: kafkaBrokersFromEnv(process.env),
+      logLevel: logLevel.NOTHING,
+    });
     const consumer = kafka.consumer({
       groupId: `bench-reader-${this.topic}`,
       readUncommitted: false,

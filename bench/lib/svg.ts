@@ -11,13 +11,21 @@ const COLORS = ['#1b6ac9', '#d9730d', '#2e9d4f', '#b23a48', '#7a4fc9', '#777777'
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function groupedBarChart(opts: { title: string; yLabel: string; groups: string[]; series: BarSeries[]; log?: boolean }): string {
+export function groupedBarChart(opts: {
+  title: string;
+  yLabel: string;
+  groups: string[];
+  series: BarSeries[];
+  log?: boolean;
+}): string {
   const width = 860;
   const height = 420;
   const m = { top: 48, right: 20, bottom: 90, left: 80 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
-  const all = opts.series.flatMap((s) => [...s.values, ...(s.ranges ?? []).flatMap((r) => (r ? r : []))]).filter((v) => Number.isFinite(v) && v > 0);
+  const all = opts.series
+    .flatMap((s) => [...s.values, ...(s.ranges ?? []).flatMap((r) => (r ? r : []))])
+    .filter((v) => Number.isFinite(v) && v > 0);
   const maxV = all.length ? Math.max(...all) : 1;
   const minV = all.length ? Math.min(...all) : 1;
   const logScale = opts.log ?? false;
@@ -29,7 +37,9 @@ export function groupedBarChart(opts: { title: string; yLabel: string; groups: s
     return m.top + plotH - f * plotH;
   };
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   out.push(`<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(opts.title)}</text>`);
   const ticks = logScale
@@ -49,7 +59,9 @@ export function groupedBarChart(opts: { title: string; yLabel: string; groups: s
       const v = s.values[gi] ?? NaN;
       const x = gx + si * barW;
       if (Number.isFinite(v) && v > 0) {
-        out.push(`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(m.top + plotH - y(v)).toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${esc(`${s.name} / ${g}: ${short(v)}`)}</title></rect>`);
+        out.push(
+          `<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(m.top + plotH - y(v)).toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${esc(`${s.name} / ${g}: ${short(v)}`)}</title></rect>`,
+        );
         const r = s.ranges?.[gi];
         if (r && r[0] !== r[1]) {
           const cx = x + (barW - 2) / 2;

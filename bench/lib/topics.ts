@@ -4,7 +4,11 @@ import { log } from './util.js';
 
 /** Deletes every topic named `<prefix>.*` (benchmark topics are throw-away). */
 export async function deleteTopicsWithPrefix(prefix: string): Promise<void> {
-  const admin = new Kafka({ clientId: 'bench-admin', brokers: kafkaBrokersFromEnv(process.env), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'bench-admin',
+    brokers: kafkaBrokersFromEnv(process.env),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   try {
     await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));

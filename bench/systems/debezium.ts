@@ -22,7 +22,11 @@ const CONNECTOR_NAME = 'lockstep-bench-debezium';
 const LOGICAL_NAME = 'lsbdbz';
 
 const cacheDir = (): string =>
-  join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lockstep', `debezium-${DEBEZIUM_VERSION}-connect-${CONNECT_VERSION}`);
+  join(
+    process.env.XDG_CACHE_HOME || join(homedir(), '.cache'),
+    'lockstep',
+    `debezium-${DEBEZIUM_VERSION}-connect-${CONNECT_VERSION}`,
+  );
 
 const pom = (): string => `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -51,9 +55,21 @@ export async function ensureDebeziumJars(): Promise<string> {
       'log4j.logger.org.apache.kafka=WARN\nlog4j.logger.org.reflections=ERROR\n',
   );
   log(`fetching Debezium ${DEBEZIUM_VERSION} + Kafka Connect ${CONNECT_VERSION} jars into ${dir}`);
-  await execFileAsync('mvn', ['-q', '-B', '-f', join(dir, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await execFileAsync(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      join(dir, 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${lib}`,
+      '-DincludeScope=runtime',
+    ],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   writeFileSync(join(dir, 'READY'), new Date().toISOString());
   return lib;
 }
@@ -125,7 +141,11 @@ function connectorProperties(config: RunConfig): string {
       'event_type:header:lockstep-type,aggregate_type:header:lockstep-aggregate-type,aggregate_id:header:lockstep-aggregate-id',
     'transforms.outbox.table.expand.json.payload': 'false',
   };
-  return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  return (
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n'
+  );
 }
 
 let restPort = 18_300;
@@ -224,9 +244,12 @@ export const debeziumAdapter: SystemAdapter = {
       connector: `io.debezium:debezium-connector-mariadb:${DEBEZIUM_VERSION}`,
       runtime: `org.apache.kafka:connect-runtime:${CONNECT_VERSION} ConnectStandalone, java -Xms256m -Xmx2g G1`,
       converters: 'key StringConverter, value ByteArrayConverter (payload verbatim)',
-      connector_tuning: Object.entries(DEBEZIUM_TUNING).map(([k, v]) => `${k}=${v}`).join(', '),
+      connector_tuning: Object.entries(DEBEZIUM_TUNING)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
       producer: 'batch.size=262144, linger.ms=5, acks=all, idempotence on (Kafka default), no compression',
-      other: 'snapshot.mode=no_data, binary.handling.mode=bytes, extended.headers.enabled=false, file offsets (flush 1 s), file schema history',
+      other:
+        'snapshot.mode=no_data, binary.handling.mode=bytes, extended.headers.enabled=false, file offsets (flush 1 s), file schema history',
     };
   },
 };

@@ -81,12 +81,7 @@ export const lockstepAdapter: SystemAdapter = {
   },
   diagnostics: relayDiagnostics,
   async start(config) {
-    return spawnLogged(
-      process.execPath,
-      [MAIN, 'relay'],
-      relayEnv(config, {}),
-      `${config.workDir}/relay.log`,
-    );
+    return spawnLogged(process.execPath, [MAIN, 'relay'], relayEnv(config, {}), `${config.workDir}/relay.log`);
   },
   describe() {
     return {

@@ -27,7 +27,9 @@ export const pollingAdapter: SystemAdapter = {
       await conn.query('SET SESSION sql_log_bin = 0');
       await conn.query(`DROP TABLE IF EXISTS \`${t}\``);
       await conn.query(`CREATE TABLE \`${t}\` LIKE \`${config.table}\``);
-      await conn.query(`ALTER TABLE \`${t}\` ADD COLUMN published_at DATETIME(6) NULL, ADD KEY \`${t}_unpublished\` (published_at, id)`);
+      await conn.query(
+        `ALTER TABLE \`${t}\` ADD COLUMN published_at DATETIME(6) NULL, ADD KEY \`${t}_unpublished\` (published_at, id)`,
+      );
       if (config.mode === 'catchup') {
         await conn.query(`INSERT INTO \`${t}\` SELECT o.*, NULL FROM \`${config.table}\` o WHERE o.payload LIKE '{"eventId":%'`);
       }
@@ -54,7 +56,8 @@ export const pollingAdapter: SystemAdapter = {
     return {
       batch: String(POLLING_BATCH),
       'idle poll interval': `${POLLING_INTERVAL_MS} ms`,
-      producer: 'kafkajs 2.2.4, idempotent, maxInFlightRequests 1, acks=all, no compression, sends of at most 900 KB (broker max message size)',
+      producer:
+        'kafkajs 2.2.4, idempotent, maxInFlightRequests 1, acks=all, no compression, sends of at most 900 KB (broker max message size)',
       table: 'outbox DDL + published_at DATETIME(6) NULL, KEY (published_at, id)',
     };
   },

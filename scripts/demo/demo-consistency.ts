@@ -33,8 +33,14 @@ export interface ConsistencyReport {
 
 export function problems(r: ConsistencyReport): number {
   return (
-    r.missingInKafka + r.duplicatedInKafka + r.unknownInKafka + r.outOfOrderInKafka + r.missingInReadModel +
-    r.leakedEvents + r.wrongCustomerTotals + r.wrongOrderStatuses
+    r.missingInKafka +
+    r.duplicatedInKafka +
+    r.unknownInKafka +
+    r.outOfOrderInKafka +
+    r.missingInReadModel +
+    r.leakedEvents +
+    r.wrongCustomerTotals +
+    r.wrongOrderStatuses
   );
 }
 
@@ -105,8 +111,12 @@ export async function checkConsistency(db: Connection, topics: string[], consume
   for (const [customer, e] of expected) {
     const t = actualTotals.get(customer);
     const same =
-      t && Number(t.orders_placed) === e.placed && Number(t.placed_cents) === e.placedCents && Number(t.paid_cents) === e.paid &&
-      Number(t.cancelled_cents) === e.cancelled && Number(t.loyalty_points) === e.points;
+      t &&
+      Number(t.orders_placed) === e.placed &&
+      Number(t.placed_cents) === e.placedCents &&
+      Number(t.paid_cents) === e.paid &&
+      Number(t.cancelled_cents) === e.cancelled &&
+      Number(t.loyalty_points) === e.points;
     if (!same) wrongTotals++;
   }
   wrongTotals += [...actualTotals.keys()].filter((c) => !expected.has(c)).length;

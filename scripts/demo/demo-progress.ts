@@ -20,7 +20,10 @@ export class ProgressDisplay {
   private readonly startedAt = Date.now();
   private notes: string[] = [];
 
-  constructor(private readonly db: Connection, private readonly consumerName: string) {}
+  constructor(
+    private readonly db: Connection,
+    private readonly consumerName: string,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.render(), 1000);
@@ -38,8 +41,12 @@ export class ProgressDisplay {
 
   async sample(): Promise<ProgressSample> {
     const [[w]] = (await this.db.query('SELECT COUNT(*) AS n FROM lockstep_outbox')) as CountResult;
-    const [[p]] = (await this.db.query('SELECT COALESCE(SUM(events_published), 0) AS n FROM lockstep_relay_checkpoint')) as CountResult;
-    const [[a]] = (await this.db.query('SELECT COUNT(*) AS n FROM lockstep_inbox WHERE consumer = ?', [this.consumerName])) as CountResult;
+    const [[p]] = (await this.db.query(
+      'SELECT COALESCE(SUM(events_published), 0) AS n FROM lockstep_relay_checkpoint',
+    )) as CountResult;
+    const [[a]] = (await this.db.query('SELECT COUNT(*) AS n FROM lockstep_inbox WHERE consumer = ?', [
+      this.consumerName,
+    ])) as CountResult;
     const [lags] = (await this.db.query(
       `SELECT TIMESTAMPDIFF(MICROSECOND, o.created_at, i.processed_at) / 1000 AS ms
        FROM lockstep_inbox i JOIN lockstep_outbox o ON o.id = i.event_id

@@ -36,7 +36,14 @@ function rng(seed: number): () => number {
  */
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadStats> {
   const stats: WorkloadStats = {
-    requests: 0, placed: 0, paid: 0, cancelled: 0, rejectedInvalid: 0, rolledBackCredit: 0, rolledBackState: 0, unexpected: 0,
+    requests: 0,
+    placed: 0,
+    paid: 0,
+    cancelled: 0,
+    rejectedInvalid: 0,
+    rolledBackCredit: 0,
+    rolledBackState: 0,
+    unexpected: 0,
   };
   const random = rng(42);
   const plans = Array.from({ length: options.orders }, (_, i) => ({
@@ -62,7 +69,11 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadSta
       const plan = plans[next++];
       const body = plan.invalid
         ? { customerId: plan.customerId, totalCents: -1, itemCount: 0 }
-        : { customerId: plan.customerId, totalCents: plan.overLimit ? 900_000 : plan.totalCents, itemCount: 1 + (plan.totalCents % 5) };
+        : {
+            customerId: plan.customerId,
+            totalCents: plan.overLimit ? 900_000 : plan.totalCents,
+            itemCount: 1 + (plan.totalCents % 5),
+          };
       const placed = await postJson<{ id: string }>(`${options.ordersUrl}/orders`, body);
       count(placed.status, () => stats.placed++);
       if (placed.status === 201) {

@@ -13,7 +13,11 @@ import { READ_MODEL_DDL } from '../../apps/order-view/src/read-model-schema.js';
 export async function prepareDemoDatabase(url = mysqlUrlFromEnv(process.env)): Promise<void> {
   const db = parseMysqlUrl(url);
   const dataSource = new DataSource({
-    type: 'mysql', ...db, username: db.user, migrations: demoMigrations, migrationsTableName: 'lockstep_migrations',
+    type: 'mysql',
+    ...db,
+    username: db.user,
+    migrations: demoMigrations,
+    migrationsTableName: 'lockstep_migrations',
   });
   await dataSource.initialize();
   try {

@@ -73,7 +73,9 @@ async function prepareDatabase(): Promise<{ initialGtid: string; relayUrl: strin
 
 async function main(): Promise<number> {
   console.log(`Lockstep demo ${runId}: ${orderCount} orders, chaos ${chaos ? 'on (kill -9 relay and consumer)' : 'off'}`);
-  console.log(`  MySQL ${demoDb.host}:${demoDb.port}/${demoDb.database}, Kafka ${kafkaBrokersFromEnv(process.env).join(',')}, topics ${prefix}.*`);
+  console.log(
+    `  MySQL ${demoDb.host}:${demoDb.port}/${demoDb.database}, Kafka ${kafkaBrokersFromEnv(process.env).join(',')}, topics ${prefix}.*`,
+  );
   const { initialGtid, relayUrl } = await prepareDatabase();
   // Three copies on a cluster (LOCKSTEP_KAFKA_BROKERS naming one of its brokers is enough),
   // one on a single broker.
@@ -87,19 +89,39 @@ async function main(): Promise<number> {
     LOCKSTEP_TOPIC_PREFIX: prefix,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
-  const orders = new DemoProcess('orders', builtEntry('dist/apps/orders/src/main.js'), [], { ...common, LOCKSTEP_ORDERS_PORT: String(ports.orders) }, `${logDir}/demo-orders.log`);
-  const relay = new DemoProcess('relay', builtEntry('libs/cli/dist/main.js'), ['relay'], {
-    ...common,
-    LOCKSTEP_MYSQL_URL: relayUrl,
-    LOCKSTEP_RELAY_NAME: prefix,
-    LOCKSTEP_RELAY_SERVER_ID: String(5000 + Math.floor(Math.random() * 1000)),
-    LOCKSTEP_OUTBOX_DATABASE: demoDb.database,
-    LOCKSTEP_RELAY_INITIAL_GTID: initialGtid,
-    LOCKSTEP_RELAY_HTTP_PORT: String(ports.relay),
-  }, `${logDir}/demo-relay.log`);
-  const view = new DemoProcess('order-view', builtEntry('dist/apps/order-view/src/main.js'), [], {
-    ...common, LOCKSTEP_ORDER_VIEW_PORT: String(ports.view), LOCKSTEP_CONSUMER_GROUP: `${prefix}.order-view`,
-  }, `${logDir}/demo-order-view.log`);
+  const orders = new DemoProcess(
+    'orders',
+    builtEntry('dist/apps/orders/src/main.js'),
+    [],
+    { ...common, LOCKSTEP_ORDERS_PORT: String(ports.orders) },
+    `${logDir}/demo-orders.log`,
+  );
+  const relay = new DemoProcess(
+    'relay',
+    builtEntry('libs/cli/dist/main.js'),
+    ['relay'],
+    {
+      ...common,
+      LOCKSTEP_MYSQL_URL: relayUrl,
+      LOCKSTEP_RELAY_NAME: prefix,
+      LOCKSTEP_RELAY_SERVER_ID: String(5000 + Math.floor(Math.random() * 1000)),
+      LOCKSTEP_OUTBOX_DATABASE: demoDb.database,
+      LOCKSTEP_RELAY_INITIAL_GTID: initialGtid,
+      LOCKSTEP_RELAY_HTTP_PORT: String(ports.relay),
+    },
+    `${logDir}/demo-relay.log`,
+  );
+  const view = new DemoProcess(
+    'order-view',
+    builtEntry('dist/apps/order-view/src/main.js'),
+    [],
+    {
+      ...common,
+      LOCKSTEP_ORDER_VIEW_PORT: String(ports.view),
+      LOCKSTEP_CONSUMER_GROUP: `${prefix}.order-view`,
+    },
+    `${logDir}/demo-order-view.log`,
+  );
   const services = [orders, relay, view];
   const stopAll = () => Promise.all(services.map((s) => s.stop()));
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
@@ -109,10 +131,17 @@ async function main(): Promise<number> {
   try {
     for (const s of services) s.start();
     const health = { orders: `http://127.0.0.1:${ports.orders}/health`, view: `http://127.0.0.1:${ports.view}/health` };
-    await waitFor('orders and order-view to answer /health', async () => (await isHealthy(health.orders)) && (await isHealthy(health.view)), {
-      timeoutMs: 90_000, intervalMs: 250,
-    });
-    console.log(`  services up: orders pid ${orders.pid}, relay pid ${relay.pid}, order-view pid ${view.pid} (logs in ${logDir}/demo-*.log)\n`);
+    await waitFor(
+      'orders and order-view to answer /health',
+      async () => (await isHealthy(health.orders)) && (await isHealthy(health.view)),
+      {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+      },
+    );
+    console.log(
+      `  services up: orders pid ${orders.pid}, relay pid ${relay.pid}, order-view pid ${view.pid} (logs in ${logDir}/demo-*.log)\n`,
+    );
 
     progress.start();
     let relayKilled = false;
@@ -137,16 +166,22 @@ async function main(): Promise<number> {
       },
     });
     progress.note('workload done, draining');
-    await waitFor('every event applied to the read models', async () => {
-      const s = await progress.sample();
-      return s.written > 0 && s.applied >= s.written;
-    }, { timeoutMs: Number(args['drain-timeout']) * 1000, intervalMs: 500 });
+    await waitFor(
+      'every event applied to the read models',
+      async () => {
+        const s = await progress.sample();
+        return s.written > 0 && s.applied >= s.written;
+      },
+      { timeoutMs: Number(args['drain-timeout']) * 1000, intervalMs: 500 },
+    );
     const finalSample = await progress.sample();
     progress.stop();
 
     console.log('\n\nWorkload (HTTP requests to apps/orders)');
     console.log(`  requests ${stats.requests}: placed ${stats.placed}, paid ${stats.paid}, cancelled ${stats.cancelled}`);
-    console.log(`  refused by design: ${stats.rejectedInvalid} invalid bodies (400), ${stats.rolledBackCredit} over credit limit (422, rolled back), ${stats.rolledBackState} not allowed in state (409, rolled back); unexpected ${stats.unexpected}`);
+    console.log(
+      `  refused by design: ${stats.rejectedInvalid} invalid bodies (400), ${stats.rolledBackCredit} over credit limit (422, rolled back), ${stats.rolledBackState} not allowed in state (409, rolled back); unexpected ${stats.unexpected}`,
+    );
     console.log(`  end-to-end lag, source commit -> read-model commit: ${finalSample.lagText}`);
 
     const report = await checkConsistency(db, [`${prefix}.order`, `${prefix}.customer`], consumerName);
@@ -188,7 +223,11 @@ function printReport(r: ConsistencyReport, unexpectedHttp: number): void {
   console.log('| check | count | invariant |\n|---|---:|---|');
   for (const [name, value, inv] of rows) console.log(`| ${name} | ${value} | ${inv} |`);
   const bad = problems(r) + unexpectedHttp;
-  console.log(bad === 0 ? '\nRESULT: consistent — nothing missing, duplicated, out of order or leaked.' : `\nRESULT: ${bad} problem(s) found.`);
+  console.log(
+    bad === 0
+      ? '\nRESULT: consistent — nothing missing, duplicated, out of order or leaked.'
+      : `\nRESULT: ${bad} problem(s) found.`,
+  );
 }
 
 process.exitCode = await main().catch((error) => {

@@ -2,7 +2,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMysqlUrl, uuidv7Bytes } from '@lockstep/core';
-import { applyLockstepSchema, assertCliBuilt, createTestDatabase, LOCKSTEP_CLI, readAllCommitted, uniqueName, type TestDatabase } from '@lockstep/testing';
+import {
+  applyLockstepSchema,
+  assertCliBuilt,
+  createTestDatabase,
+  LOCKSTEP_CLI,
+  readAllCommitted,
+  uniqueName,
+  type TestDatabase,
+} from '@lockstep/testing';
 
 const execFileAsync = promisify(execFile);
 
@@ -64,10 +72,20 @@ describe('lockstep CLI', () => {
       expect(first.code, first.stderr).toBe(0);
       expect(first.stdout).toContain('4 migration(s) applied');
       const c = await empty.admin();
-      const [tables] = (await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY 1', [empty.name])) as [Array<{ t: string }>, unknown];
+      const [tables] = (await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY 1', [
+        empty.name,
+      ])) as [Array<{ t: string }>, unknown];
       await c.end();
       expect(tables.map((r) => r.t)).toEqual(
-        expect.arrayContaining(['lockstep_outbox', 'lockstep_inbox', 'lockstep_consumer_offsets', 'lockstep_relay_checkpoint', 'lockstep_consumer_parked', 'lockstep_consumer_dead_letters', 'lockstep_migrations']),
+        expect.arrayContaining([
+          'lockstep_outbox',
+          'lockstep_inbox',
+          'lockstep_consumer_offsets',
+          'lockstep_relay_checkpoint',
+          'lockstep_consumer_parked',
+          'lockstep_consumer_dead_letters',
+          'lockstep_migrations',
+        ]),
       );
       const again = await cli(['migrate'], empty.url);
       expect(again.code).toBe(0);
@@ -124,14 +142,21 @@ describe('lockstep CLI', () => {
         [id, Buffer.from('{"secret":"never printed"}')],
       );
     }
-    await c.query("INSERT INTO lockstep_relay_checkpoint (relay_name, gtid_set, last_event_id, events_published, updated_at) VALUES ('cli-replay', '0-1-1', ?, 1, UTC_TIMESTAMP(6))", [ids[0]]);
+    await c.query(
+      "INSERT INTO lockstep_relay_checkpoint (relay_name, gtid_set, last_event_id, events_published, updated_at) VALUES ('cli-replay', '0-1-1', ?, 1, UTC_TIMESTAMP(6))",
+      [ids[0]],
+    );
     await c.end();
     const prefix = uniqueName('lscli');
 
-    const dry = await cli(['replay', '--after-checkpoint', 'cli-replay', '--margin-seconds', '0', '--dry-run'], db.url, { LOCKSTEP_TOPIC_PREFIX: prefix });
+    const dry = await cli(['replay', '--after-checkpoint', 'cli-replay', '--margin-seconds', '0', '--dry-run'], db.url, {
+      LOCKSTEP_TOPIC_PREFIX: prefix,
+    });
     expect(dry.stdout).toContain('dry run: would re-publish 2 events');
     expect(dry.code).toBe(0);
-    const real = await cli(['replay', '--after-checkpoint', 'cli-replay', '--margin-seconds', '0'], db.url, { LOCKSTEP_TOPIC_PREFIX: prefix });
+    const real = await cli(['replay', '--after-checkpoint', 'cli-replay', '--margin-seconds', '0'], db.url, {
+      LOCKSTEP_TOPIC_PREFIX: prefix,
+    });
     expect(real.stdout).toContain(`re-published 2 events`);
     expect(real.stdout).toContain(`to ${prefix}.cart`);
     expect(real.stdout).not.toContain('never printed');

@@ -8,7 +8,15 @@ import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
 import { OutboxEvent } from '@lockstep/core';
 import { OutboxWriter } from '@lockstep/outbox';
 import { LockstepHandler, LockstepServer, type LockstepContext } from '@lockstep/consumer';
-import { applyLockstepSchema, createTestDatabase, createTopics, testKafkaConnection, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import {
+  applyLockstepSchema,
+  createTestDatabase,
+  createTopics,
+  testKafkaConnection,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@lockstep/testing';
 import { applyConsumerFixtureSchema, produceWire, type WireRecord } from './consumer-test-kit.js';
 
 @OutboxEvent({ type: 'ctest.payment-requested', aggregate: 'ctest-payment', aggregateId: 'paymentId' })
@@ -23,7 +31,15 @@ class PaymentCaptured {
   @IsInt() cents!: number;
 }
 
-const seen: Array<{ eventId: string; attempt: number; topic: string; partition: number; offset: string; aggregateId: string; occurredAt?: Date }> = [];
+const seen: Array<{
+  eventId: string;
+  attempt: number;
+  topic: string;
+  partition: number;
+  offset: string;
+  aggregateId: string;
+  occurredAt?: Date;
+}> = [];
 const writer = new OutboxWriter();
 
 /** A saga step: handling one event records the next one in the SAME transaction. The first
@@ -32,7 +48,15 @@ const writer = new OutboxWriter();
 class CaptureSaga {
   @LockstepHandler(PaymentRequested)
   async onRequested(event: PaymentRequested, ctx: LockstepContext): Promise<void> {
-    seen.push({ eventId: ctx.eventId, attempt: ctx.attempt, topic: ctx.topic, partition: ctx.partition, offset: ctx.offset, aggregateId: ctx.aggregateId, occurredAt: ctx.occurredAt });
+    seen.push({
+      eventId: ctx.eventId,
+      attempt: ctx.attempt,
+      topic: ctx.topic,
+      partition: ctx.partition,
+      offset: ctx.offset,
+      aggregateId: ctx.aggregateId,
+      occurredAt: ctx.occurredAt,
+    });
     const next = Object.assign(new PaymentCaptured(), { paymentId: event.paymentId, cents: event.cents });
     await writer.write(ctx.manager, next);
     if (ctx.attempt === 1) throw new Error('transient failure after the outbox write');
@@ -81,20 +105,34 @@ describe('consumer handlers chain through the outbox (exactly once)', () => {
     await produceWire(topic, [record, record]);
 
     const app = await NestFactory.createMicroservice(SagaModule, {
-      strategy: new LockstepServer({ consumerName: uniqueName('saga'), dataSource, topics: [topic], kafka: testKafkaConnection(), backoff: { initialMs: 10 } }),
+      strategy: new LockstepServer({
+        consumerName: uniqueName('saga'),
+        dataSource,
+        topics: [topic],
+        kafka: testKafkaConnection(),
+        backoff: { initialMs: 10 },
+      }),
       logger: ['error'],
     });
     await app.listen();
     try {
-      await waitFor('both records handled', async () => {
-        const rows = await dataSource.query<Array<{ next_offset: string }>>('SELECT next_offset FROM lockstep_consumer_offsets');
-        return (rows[0] && Number(rows[0].next_offset) >= 2) || undefined;
-      }, { timeoutMs: 60_000 });
+      await waitFor(
+        'both records handled',
+        async () => {
+          const rows = await dataSource.query<Array<{ next_offset: string }>>(
+            'SELECT next_offset FROM lockstep_consumer_offsets',
+          );
+          return (rows[0] && Number(rows[0].next_offset) >= 2) || undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
     } finally {
       await app.close();
     }
 
-    const rows = await dataSource.query<Array<{ event_type: string; aggregate_id: string; headers: string }>>('SELECT event_type, aggregate_id, headers FROM lockstep_outbox');
+    const rows = await dataSource.query<Array<{ event_type: string; aggregate_id: string; headers: string }>>(
+      'SELECT event_type, aggregate_id, headers FROM lockstep_outbox',
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].event_type).toBe('ctest.payment-captured');
     expect(rows[0].aggregate_id).toBe('pay-1');

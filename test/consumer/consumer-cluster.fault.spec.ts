@@ -14,7 +14,16 @@ import {
   type TestDatabase,
 } from '@lockstep/testing';
 import { LockstepHeader } from '@lockstep/core';
-import { amountEvents, amountRecord, applyConsumerFixtureSchema, countApplied, expectedTotals, produceWire, readTotals, type AmountEvent } from './consumer-test-kit.js';
+import {
+  amountEvents,
+  amountRecord,
+  applyConsumerFixtureSchema,
+  countApplied,
+  expectedTotals,
+  produceWire,
+  readTotals,
+  type AmountEvent,
+} from './consumer-test-kit.js';
 import { spawnConsumer, type ConsumerProcess } from './consumer-process.js';
 
 /**
@@ -79,7 +88,15 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — guar
     for (const m of [...members, ...retired]) await m.proc.kill9();
     // LS_DUMP_DIR=<dir>: every member's log lines, time-stamped, to read after a run.
     const dir = process.env.LS_DUMP_DIR;
-    if (dir) for (const m of [...members, ...retired]) writeFileSync(join(dir, `member-${m.name}.log`), m.proc.lines().map((l) => `${new Date(l.at).toISOString()} ${l.text}`).join('\n'));
+    if (dir)
+      for (const m of [...members, ...retired])
+        writeFileSync(
+          join(dir, `member-${m.name}.log`),
+          m.proc
+            .lines()
+            .map((l) => `${new Date(l.at).toISOString()} ${l.text}`)
+            .join('\n'),
+        );
     await admin?.disconnect();
     // A failed run may leave a node down: bring it back for the next test.
     if (cluster.isLocal) await cluster.start().catch(() => undefined);
@@ -103,7 +120,12 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — guar
         // seq keeps rising per account across batches (per-key order check below).
         const base = 100_000 * ++batches;
         const more = amountEvents(n, ACCOUNTS).map((e) => ({ ...e, seq: e.seq + base }));
-        await produceWire(topic, more.map((e) => amountRecord(e)), 200, kafka);
+        await produceWire(
+          topic,
+          more.map((e) => amountRecord(e)),
+          200,
+          kafka,
+        );
         events.push(...more);
       };
       const topUp = async (): Promise<void> => {
@@ -117,7 +139,16 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — guar
         const mode = nextName % 2 === 1 ? 'event' : 'batch';
         members.push({
           name,
-          proc: spawnConsumer({ dbUrl: db.url, topic, consumer: group, mode, instance: name, kafkaBrokers: brokers, verbose: true, handlerDelayMs: HANDLER_DELAY_MS }),
+          proc: spawnConsumer({
+            dbUrl: db.url,
+            topic,
+            consumer: group,
+            mode,
+            instance: name,
+            kafkaBrokers: brokers,
+            verbose: true,
+            handlerDelayMs: HANDLER_DELAY_MS,
+          }),
         });
         return name;
       };
@@ -129,7 +160,8 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — guar
         waitFor(
           what,
           async () => {
-            for (const m of members) if (m.proc.child.exitCode !== null) throw new Error(`member ${m.name} exited:\n${m.proc.output()}`);
+            for (const m of members)
+              if (m.proc.child.exitCode !== null) throw new Error(`member ${m.name} exited:\n${m.proc.output()}`);
             const g = await describeGroup();
             return (g.state === 'Stable' && g.members === members.length) || undefined;
           },
@@ -151,7 +183,10 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — guar
           { timeoutMs: 60_000, intervalMs: 200 },
         );
       const linesSince = (since: number, pattern: RegExp): number =>
-        [...members, ...retired].reduce((n, m) => n + m.proc.lines().filter((l) => l.at >= since && pattern.test(l.text)).length, 0);
+        [...members, ...retired].reduce(
+          (n, m) => n + m.proc.lines().filter((l) => l.at >= since && pattern.test(l.text)).length,
+          0,
+        );
 
       // Two members to start with, a backlog, a stable group that has applied something.
       await produce(BACKLOG);
@@ -166,12 +201,16 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — guar
         await waitStable(`the group to be stable before round ${round}`);
         const victimRole = round % 2 === 0 ? 'group coordinator' : 'partition leader';
         // Metadata calls may meet a connection the last restart closed: retried to a deadline.
-        const victim = await waitFor(`round ${round}: the ${victimRole} to kill`, async () => {
-          const coordinator = await coordinatorOf();
-          if (victimRole === 'group coordinator') return coordinator;
-          const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-          return meta.partitions.map((p) => p.leader).find((l) => l > 0 && l !== coordinator);
-        }, { timeoutMs: 30_000, intervalMs: 200 });
+        const victim = await waitFor(
+          `round ${round}: the ${victimRole} to kill`,
+          async () => {
+            const coordinator = await coordinatorOf();
+            if (victimRole === 'group coordinator') return coordinator;
+            const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+            return meta.partitions.map((p) => p.leader).find((l) => l > 0 && l !== coordinator);
+          },
+          { timeoutMs: 30_000, intervalMs: 200 },
+        );
 
         // A backlog, then the rebalance trigger (a killed member is noticed after its 6 s session).
         await topUp();
@@ -199,7 +238,9 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — guar
 
         // With the broker still down: the group settles and the backlog keeps shrinking.
         await waitStable(`round ${round}: the group stable again with broker ${victim} down`, 90_000);
-        console.log(`round ${round} killed ${victim} at ${new Date(killedAt).toISOString()} state ${seen.state} produced ${events.length} applied ${appliedAfterKill}`);
+        console.log(
+          `round ${round} killed ${victim} at ${new Date(killedAt).toISOString()} state ${seen.state} produced ${events.length} applied ${appliedAfterKill}`,
+        );
         await waitFor(
           `round ${round}: events applied with broker ${victim} down`,
           async () => {
@@ -230,7 +271,8 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — guar
       await waitFor(
         'every event applied',
         async () => {
-          for (const m of members) if (m.proc.child.exitCode !== null) throw new Error(`member ${m.name} exited:\n${m.proc.output()}`);
+          for (const m of members)
+            if (m.proc.child.exitCode !== null) throw new Error(`member ${m.name} exited:\n${m.proc.output()}`);
           return (await countApplied(db)) >= events.length || undefined;
         },
         { timeoutMs: 120_000, intervalMs: 200 },
@@ -257,14 +299,18 @@ describe('consumer on a 3-node cluster, broker killed during rebalances — guar
         inbox = (inboxRows as Array<{ id: string }>).map((r) => r.id);
         const [dupes] = await c.query('SELECT event_id, COUNT(*) AS n FROM applied GROUP BY event_id HAVING n > 1');
         duplicateApplies = dupes as unknown[];
-        const [order] = await c.query('SELECT COUNT(*) AS n FROM applied a JOIN applied b ON a.account = b.account AND a.id < b.id AND a.seq > b.seq');
+        const [order] = await c.query(
+          'SELECT COUNT(*) AS n FROM applied a JOIN applied b ON a.account = b.account AND a.id < b.id AND a.seq > b.seq',
+        );
         outOfOrder = Number((order as Array<{ n: string }>)[0].n);
       } finally {
         await c.end();
       }
       const totals = await readTotals(db);
       const expected = expectedTotals(events);
-      const mismatches = Object.keys({ ...expected, ...totals }).filter((a) => totals[a]?.n !== expected[a]?.n || totals[a]?.sum !== expected[a]?.sum);
+      const mismatches = Object.keys({ ...expected, ...totals }).filter(
+        (a) => totals[a]?.n !== expected[a]?.n || totals[a]?.sum !== expected[a]?.sum,
+      );
 
       const summary = {
         runtimeS: Math.round((Date.now() - started) / 100) / 10,

@@ -1,7 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyLockstepSchema, createTestDatabase, createTopics, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
-import { amountEvents, amountRecord, applyConsumerFixtureSchema, countApplied, expectedTotals, produceWire, readTotals } from './consumer-test-kit.js';
+import {
+  amountEvents,
+  amountRecord,
+  applyConsumerFixtureSchema,
+  countApplied,
+  expectedTotals,
+  produceWire,
+  readTotals,
+} from './consumer-test-kit.js';
 import { spawnConsumer, type ConsumerProcess } from './consumer-process.js';
 
 /**
@@ -28,7 +36,10 @@ describe('consumer crash (kill -9) — guarantee I5 (docs/design.md)', () => {
     const consumer = uniqueName('crash');
     await createTopics([topic], { partitions: 3 });
     const events = amountEvents(3000, 40);
-    await produceWire(topic, events.map((e) => amountRecord(e)));
+    await produceWire(
+      topic,
+      events.map((e) => amountRecord(e)),
+    );
 
     const KILLS = 20;
     let kills = 0;
@@ -38,7 +49,10 @@ describe('consumer crash (kill -9) — guarantee I5 (docs/design.md)', () => {
       if (events.length - before < 1500) {
         const more = amountEvents(1500, 40).map((e) => ({ ...e, seq: e.seq + 1_000_000 * (round + 1) }));
         events.push(...more);
-        await produceWire(topic, more.map((e) => amountRecord(e)));
+        await produceWire(
+          topic,
+          more.map((e) => amountRecord(e)),
+        );
       }
       const child = spawnConsumer({ dbUrl: db.url, topic, consumer, mode: round % 2 === 0 ? 'event' : 'batch' });
       children.push(child);
@@ -59,7 +73,9 @@ describe('consumer crash (kill -9) — guarantee I5 (docs/design.md)', () => {
 
     const last = spawnConsumer({ dbUrl: db.url, topic, consumer, mode: 'event' });
     children.push(last);
-    await waitFor('every event applied', async () => (await countApplied(db)) >= events.length || undefined, { timeoutMs: 120_000 });
+    await waitFor('every event applied', async () => (await countApplied(db)) >= events.length || undefined, {
+      timeoutMs: 120_000,
+    });
     expect(await last.stop()).toBe(0);
 
     expect(await countApplied(db)).toBe(events.length);

@@ -3,10 +3,28 @@ import { promisify } from 'node:util';
 import { register, type Histogram } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
-import { applyLockstepSchema, createTestDatabase, LOCKSTEP_CLI, createTopics, readAllCommitted, testKafka, testKafkaConnection, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import {
+  applyLockstepSchema,
+  createTestDatabase,
+  LOCKSTEP_CLI,
+  createTopics,
+  readAllCommitted,
+  testKafka,
+  testKafkaConnection,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@lockstep/testing';
 import { DeadLetterHeader, listDeadLetters } from '@lockstep/consumer';
 import { fixtureSwitches, startTotalsConsumer, type RunningConsumer } from './fixtures/totals.fixture.js';
-import { amountRecord, applyConsumerFixtureSchema, produceWire, readTotals, type AmountEvent, type WireRecord } from './consumer-test-kit.js';
+import {
+  amountRecord,
+  applyConsumerFixtureSchema,
+  produceWire,
+  readTotals,
+  type AmountEvent,
+  type WireRecord,
+} from './consumer-test-kit.js';
 
 const exec = promisify(execFile);
 const ev = (account: string, seq: number, amount: number, poison = false): AmountEvent => ({
@@ -89,14 +107,26 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
       backoff: { initialMs: 20, maxMs: 50 },
     });
     running.push(consumer);
-    await waitFor('every good key applied', async () => {
-      const t = await readTotals(db);
-      return (t.a?.n === 2 && t.b?.n === 2) || undefined;
-    }, { timeoutMs: 60_000 });
-    await waitFor('the partition fully processed (offset stored past the last record)', async () => {
-      const rows = await dbRows<{ next_offset: string }>(db, 'SELECT next_offset FROM lockstep_consumer_offsets WHERE group_id = ?', [consumerName]);
-      return (rows[0] && Number(rows[0].next_offset) >= records.length) || undefined;
-    }, { timeoutMs: 60_000 });
+    await waitFor(
+      'every good key applied',
+      async () => {
+        const t = await readTotals(db);
+        return (t.a?.n === 2 && t.b?.n === 2) || undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    await waitFor(
+      'the partition fully processed (offset stored past the last record)',
+      async () => {
+        const rows = await dbRows<{ next_offset: string }>(
+          db,
+          'SELECT next_offset FROM lockstep_consumer_offsets WHERE group_id = ?',
+          [consumerName],
+        );
+        return (rows[0] && Number(rows[0].next_offset) >= records.length) || undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
 
     expect(await readTotals(db)).toEqual({ a: { n: 2, sum: 40 }, b: { n: 2, sum: 60 } });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -107,7 +137,10 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     expect(outcome('dead_lettered')).toBe(5);
     expect(outcome('parked')).toBe(2);
     const lag = (await (register.getSingleMetric('lockstep_consumer_end_to_end_lag_seconds') as Histogram).get()).values;
-    expect(lag.find((v) => v.labels.consumer === consumerName && v.metricName === 'lockstep_consumer_end_to_end_lag_seconds_count')?.value).toBe(4);
+    expect(
+      lag.find((v) => v.labels.consumer === consumerName && v.metricName === 'lockstep_consumer_end_to_end_lag_seconds_count')
+        ?.value,
+    ).toBe(4);
 
     const dead = await readAllCommitted([dlq]);
     const reasonOf = Object.fromEntries(dead.map((r) => [r.headers[LockstepHeader.id], r.headers[DeadLetterHeader.reason]]));
@@ -136,7 +169,13 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
       'SELECT aggregate_key, parked_events FROM lockstep_consumer_parked WHERE consumer = ? ORDER BY aggregate_key',
       [consumerName],
     );
-    expect(parked.map((r) => [r.aggregate_key, Number(r.parked_events)])).toEqual([['m', 0], ['o', 0], ['p', 2], ['v', 0], ['x', 0]]);
+    expect(parked.map((r) => [r.aggregate_key, Number(r.parked_events)])).toEqual([
+      ['m', 0],
+      ['o', 0],
+      ['p', 2],
+      ['v', 0],
+      ['x', 0],
+    ]);
 
     // "Deploy the fix", then re-drive with the documented command (only handler failures and
     // what was parked behind them; the malformed ones would just come back).
@@ -145,16 +184,31 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     expect(listed).toHaveLength(7);
     const { stdout } = await exec(
       process.execPath,
-      [LOCKSTEP_CLI, 'dlq', 'redrive', dlq, '--consumer', consumerName, '--reason', 'handler-failed', '--reason', 'parked-behind'],
+      [
+        LOCKSTEP_CLI,
+        'dlq',
+        'redrive',
+        dlq,
+        '--consumer',
+        consumerName,
+        '--reason',
+        'handler-failed',
+        '--reason',
+        'parked-behind',
+      ],
       { cwd: process.cwd() },
     );
     expect(stdout).toContain('re-drove 3 dead letters');
 
-    await waitFor('p applied in order after redrive', async () => (await readTotals(db)).p?.n === 3 || undefined, { timeoutMs: 60_000 });
+    await waitFor('p applied in order after redrive', async () => (await readTotals(db)).p?.n === 3 || undefined, {
+      timeoutMs: 60_000,
+    });
     expect((await readTotals(db)).p).toEqual({ n: 3, sum: 600 });
     const order = await dbRows<{ seq: number }>(db, "SELECT seq FROM applied WHERE account = 'p' ORDER BY id");
     expect(order.map((r) => Number(r.seq))).toEqual([1, 2, 3]);
-    expect(await dbRows(db, "SELECT 1 FROM lockstep_consumer_parked WHERE consumer = ? AND aggregate_key = 'p'", [consumerName])).toEqual([]);
+    expect(
+      await dbRows(db, "SELECT 1 FROM lockstep_consumer_parked WHERE consumer = ? AND aggregate_key = 'p'", [consumerName]),
+    ).toEqual([]);
 
     // The cursor moved: a second redrive sends nothing.
     const again = await exec(process.execPath, [LOCKSTEP_CLI, 'dlq', 'redrive', dlq], { cwd: process.cwd() });
@@ -205,7 +259,10 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     await createTopics([topic], { partitions: 1 });
     const admin = testKafka().admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${topic}.dlq`, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2048' }] }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: `${topic}.dlq`, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2048' }] }],
+    });
     await admin.disconnect();
     const h = ev('h', 1, 1);
     const g = ev('g', 1, 9);
@@ -213,7 +270,9 @@ describe('consumer failure policy (real MariaDB + Kafka)', () => {
     await produceWire(topic, [amountRecord(h, { value: big }), amountRecord(g)]);
     const consumer = await startTotalsConsumer(db.url, { consumerName, topics: [topic], maxPayloadBytes: 4096 });
     running.push(consumer);
-    await waitFor('g applied after the huge one', async () => (await readTotals(db)).g?.n === 1 || undefined, { timeoutMs: 60_000 });
+    await waitFor('g applied after the huge one', async () => (await readTotals(db)).g?.n === 1 || undefined, {
+      timeoutMs: 60_000,
+    });
     const dead = await readAllCommitted([`${topic}.dlq`]);
     expect(dead).toHaveLength(1);
     expect(dead[0].value).toBeNull();

@@ -8,7 +8,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uuidToString, uuidv7Bytes } from '@lockstep/core';
 import { LockstepConsumerModule, LockstepServer, type LockstepConsumerModuleOptions } from '@lockstep/consumer';
 import { LockstepConsumerHealthIndicator } from '@lockstep/consumer/terminus';
-import { applyLockstepSchema, createTestDatabase, createTopics, testKafkaConnection, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import {
+  applyLockstepSchema,
+  createTestDatabase,
+  createTopics,
+  testKafkaConnection,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@lockstep/testing';
 import { TotalsProjection } from './fixtures/totals.fixture.js';
 import { amountEvents, amountRecord, applyConsumerFixtureSchema, countApplied, produceWire } from './consumer-test-kit.js';
 
@@ -80,7 +88,12 @@ describe('LockstepConsumerModule with terminus health and /metrics (Nest app, re
     return { app, base: await app.getUrl(), registry };
   }
 
-  async function health(base: string): Promise<{ code: number; body: { status: string; info?: Record<string, unknown>; error?: Record<string, Record<string, unknown>> } }> {
+  async function health(
+    base: string,
+  ): Promise<{
+    code: number;
+    body: { status: string; info?: Record<string, unknown>; error?: Record<string, Record<string, unknown>> };
+  }> {
     const res = await fetch(`${base}/health`);
     return { code: res.status, body: (await res.json()) as never };
   }
@@ -101,7 +114,10 @@ describe('LockstepConsumerModule with terminus health and /metrics (Nest app, re
     expect(up.body.info?.['lockstep-consumer']).toMatchObject({ status: 'up', consumer: 'connected' });
 
     const before0 = await countApplied(db);
-    await produceWire(topic, amountEvents(20, 4).map((e) => amountRecord(e)));
+    await produceWire(
+      topic,
+      amountEvents(20, 4).map((e) => amountRecord(e)),
+    );
     await waitFor('20 events applied', async () => (await countApplied(db)) - before0 >= 20 || undefined, { timeoutMs: 60_000 });
 
     const res = await fetch(`${base}/metrics`);
@@ -120,7 +136,13 @@ describe('LockstepConsumerModule with terminus health and /metrics (Nest app, re
     await createTopics([topic], { partitions: 1 });
     // unknownEventType 'fail': the partition waits for a handler, making no progress.
     const { app, base } = await createApp(
-      { consumerName: uniqueName('stall'), topics: [topic], unknownEventType: 'fail', stallAfterMs: 500, backoff: { initialMs: 50, maxMs: 200 } },
+      {
+        consumerName: uniqueName('stall'),
+        topics: [topic],
+        unknownEventType: 'fail',
+        stallAfterMs: 500,
+        backoff: { initialMs: 50, maxMs: 200 },
+      },
       { metricsPath: '/internal/metrics', dataSourceName: 'readModel' },
     );
     await app.startAllMicroservices();
@@ -128,10 +150,14 @@ describe('LockstepConsumerModule with terminus health and /metrics (Nest app, re
 
     const id = uuidToString(uuidv7Bytes());
     await produceWire(topic, [amountRecord({ id, account: 'a', amount: 1, seq: 1 }, { type: 'ctest.nobody-handles-this' })]);
-    const down = await waitFor('health down with a stalled partition', async () => {
-      const h = await health(base);
-      return h.code === 503 ? h : undefined;
-    }, { timeoutMs: 30_000 });
+    const down = await waitFor(
+      'health down with a stalled partition',
+      async () => {
+        const h = await health(base);
+        return h.code === 503 ? h : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     const detail = down.body.error?.['lockstep-consumer'];
     expect(detail).toMatchObject({ status: 'down', consumer: 'connected', stalledPartitions: [{ topic, partition: 0 }] });
     expect(String(detail?.reason)).toContain(`no progress on ${topic}[0]`);

@@ -1,5 +1,15 @@
 import 'reflect-metadata';
-import { Controller, Injectable, Module, UseGuards, UseInterceptors, type CallHandler, type CanActivate, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Controller,
+  Injectable,
+  Module,
+  UseGuards,
+  UseInterceptors,
+  type CallHandler,
+  type CanActivate,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsInt, IsString } from 'class-validator';
@@ -9,7 +19,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepHeader, uuidToString, uuidv7Bytes } from '@lockstep/core';
 import { OutboxEvent } from '@lockstep/core';
 import { LockstepContext, LockstepHandler, LockstepServer } from '@lockstep/consumer';
-import { applyLockstepSchema, createTestDatabase, createTopics, testKafkaConnection, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import {
+  applyLockstepSchema,
+  createTestDatabase,
+  createTopics,
+  testKafkaConnection,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@lockstep/testing';
 import { applyConsumerFixtureSchema, produceWire } from './consumer-test-kit.js';
 
 @OutboxEvent({ type: 'ctest.note-added', aggregate: 'ctest-note', aggregateId: 'noteId' })
@@ -44,7 +62,9 @@ class CountingInterceptor implements NestInterceptor {
 class SlowNotes {
   @LockstepHandler(NoteAdded)
   onAdded(@Payload() event: NoteAdded, @Ctx() ctx: LockstepContext): Observable<unknown> {
-    return defer(() => timer(300).pipe(mergeMap(() => ctx.manager.query('INSERT INTO notes (id, n) VALUES (?, ?)', [event.noteId, event.n]))));
+    return defer(() =>
+      timer(300).pipe(mergeMap(() => ctx.manager.query('INSERT INTO notes (id, n) VALUES (?, ?)', [event.noteId, event.n]))),
+    );
   }
 }
 
@@ -75,10 +95,17 @@ describe('Nest pipeline on Lockstep handlers', () => {
     await ds.initialize();
     try {
       const app = await NestFactory.createMicroservice(NotesModule, {
-        strategy: new LockstepServer({ consumerName: 'bare', dataSource: ds, topics: ['ctest.none'], kafka: testKafkaConnection() }),
+        strategy: new LockstepServer({
+          consumerName: 'bare',
+          dataSource: ds,
+          topics: ['ctest.none'],
+          kafka: testKafkaConnection(),
+        }),
         logger: false,
       });
-      await expect(app.listen()).rejects.toThrow(/consumer tables missing: lockstep_inbox, lockstep_consumer_offsets.*How to fix: run the Lockstep migrations/s);
+      await expect(app.listen()).rejects.toThrow(
+        /consumer tables missing: lockstep_inbox, lockstep_consumer_offsets.*How to fix: run the Lockstep migrations/s,
+      );
       await app.close();
     } finally {
       await ds.destroy();
@@ -95,21 +122,36 @@ describe('Nest pipeline on Lockstep handlers', () => {
       headers: { [LockstepHeader.id]: uuidToString(uuidv7Bytes()), [LockstepHeader.type]: 'ctest.note-added' },
     }));
     await produceWire(topic, records);
-    const server = new LockstepServer({ consumerName: uniqueName('notes'), dataSource, topics: [topic], kafka: testKafkaConnection() });
+    const server = new LockstepServer({
+      consumerName: uniqueName('notes'),
+      dataSource,
+      topics: [topic],
+      kafka: testKafkaConnection(),
+    });
     const app = await NestFactory.createMicroservice(NotesModule, { strategy: server, logger: ['error', 'warn'] });
     await app.listen();
     expect(server.state).toBe('connected');
     try {
-      await waitFor('three offsets stored', async () => {
-        const rows = await dataSource.query<Array<{ next_offset: string }>>('SELECT next_offset FROM lockstep_consumer_offsets');
-        return (rows[0] && Number(rows[0].next_offset) >= 3) || undefined;
-      }, { timeoutMs: 60_000 });
+      await waitFor(
+        'three offsets stored',
+        async () => {
+          const rows = await dataSource.query<Array<{ next_offset: string }>>(
+            'SELECT next_offset FROM lockstep_consumer_offsets',
+          );
+          return (rows[0] && Number(rows[0].next_offset) >= 3) || undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
     } finally {
       await app.close();
     }
     expect(server.state).toBe('disconnected');
     const notes = await dataSource.query<Array<{ id: string; n: number }>>('SELECT id, n FROM notes ORDER BY n');
-    expect(notes).toEqual([{ id: 'note-1', n: 1 }, { id: 'note-2', n: 2 }, { id: 'note-3', n: 3 }]);
+    expect(notes).toEqual([
+      { id: 'note-1', n: 1 },
+      { id: 'note-2', n: 2 },
+      { id: 'note-3', n: 3 },
+    ]);
     expect(calls).toEqual({ guard: 3, interceptorBefore: 3, interceptorAfter: 3 });
   });
 });

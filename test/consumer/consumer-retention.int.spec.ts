@@ -40,7 +40,12 @@ describe('inbox retention', () => {
     const server = new LockstepServer({ consumerName: 'view', dataSource, topics: ['unused'], kafka: testKafkaConnection() });
     expect(await server.pruneInbox(7)).toBe(2500);
 
-    const left = await dataSource.query<Array<{ consumer: string; n: string }>>('SELECT consumer, COUNT(*) AS n FROM lockstep_inbox GROUP BY consumer ORDER BY consumer');
-    expect(left.map((r) => [r.consumer, Number(r.n)])).toEqual([['other-view', 5], ['view', 10]]);
+    const left = await dataSource.query<Array<{ consumer: string; n: string }>>(
+      'SELECT consumer, COUNT(*) AS n FROM lockstep_inbox GROUP BY consumer ORDER BY consumer',
+    );
+    expect(left.map((r) => [r.consumer, Number(r.n)])).toEqual([
+      ['other-view', 5],
+      ['view', 10],
+    ]);
   });
 });

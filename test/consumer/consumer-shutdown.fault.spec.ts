@@ -1,6 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyLockstepSchema, createTestDatabase, createTopics, testKafka, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
-import { amountEvents, amountRecord, applyConsumerFixtureSchema, countApplied, expectedTotals, produceWire, readTotals } from './consumer-test-kit.js';
+import {
+  applyLockstepSchema,
+  createTestDatabase,
+  createTopics,
+  testKafka,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@lockstep/testing';
+import {
+  amountEvents,
+  amountRecord,
+  applyConsumerFixtureSchema,
+  countApplied,
+  expectedTotals,
+  produceWire,
+  readTotals,
+} from './consumer-test-kit.js';
 import { spawnConsumer, type ConsumerProcess } from './consumer-process.js';
 
 /** SIGTERM mid-stream: in-flight events finish and commit (MySQL and Kafka), the process exits 0. */
@@ -24,7 +40,10 @@ describe('consumer graceful shutdown', () => {
     const consumer = uniqueName('stop');
     await createTopics([topic], { partitions: 2 });
     const events = amountEvents(3000, 20);
-    await produceWire(topic, events.map((e) => amountRecord(e)));
+    await produceWire(
+      topic,
+      events.map((e) => amountRecord(e)),
+    );
 
     const a = spawnConsumer({ dbUrl: db.url, topic, consumer, mode: 'event' });
     children.push(a);
@@ -34,7 +53,10 @@ describe('consumer graceful shutdown', () => {
     expect(appliedAtStop).toBeLessThan(events.length); // it really stopped mid-stream
 
     const c = await db.admin();
-    const [rows] = await c.query('SELECT partition_id, CAST(next_offset AS CHAR) AS next_offset FROM lockstep_consumer_offsets WHERE group_id = ?', [consumer]);
+    const [rows] = await c.query(
+      'SELECT partition_id, CAST(next_offset AS CHAR) AS next_offset FROM lockstep_consumer_offsets WHERE group_id = ?',
+      [consumer],
+    );
     await c.end();
     const admin = testKafka().admin();
     await admin.connect();
@@ -51,7 +73,9 @@ describe('consumer graceful shutdown', () => {
 
     const b = spawnConsumer({ dbUrl: db.url, topic, consumer, mode: 'batch' });
     children.push(b);
-    await waitFor('every event applied', async () => (await countApplied(db)) >= events.length || undefined, { timeoutMs: 120_000 });
+    await waitFor('every event applied', async () => (await countApplied(db)) >= events.length || undefined, {
+      timeoutMs: 120_000,
+    });
     expect(await b.stop()).toBe(0);
     expect(await countApplied(db)).toBe(events.length);
     expect(await readTotals(db)).toEqual(expectedTotals(events));

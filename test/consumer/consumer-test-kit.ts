@@ -20,7 +20,10 @@ export interface AmountEvent {
   poison?: boolean;
 }
 
-export function amountRecord(e: AmountEvent, overrides: { type?: string; value?: Buffer | null; headers?: Record<string, string> } = {}): WireRecord {
+export function amountRecord(
+  e: AmountEvent,
+  overrides: { type?: string; value?: Buffer | null; headers?: Record<string, string> } = {},
+): WireRecord {
   const body: Record<string, unknown> = { account: e.account, amount: e.amount, seq: e.seq };
   if (e.poison) body.poison = true;
   return {
@@ -63,7 +66,8 @@ export async function readTotals(db: TestDatabase): Promise<Record<string, { n: 
   try {
     const [rows] = await c.query('SELECT account, n, sum FROM totals ORDER BY account');
     const out: Record<string, { n: number; sum: number }> = {};
-    for (const r of rows as Array<{ account: string; n: string; sum: string }>) out[r.account] = { n: Number(r.n), sum: Number(r.sum) };
+    for (const r of rows as Array<{ account: string; n: string; sum: string }>)
+      out[r.account] = { n: Number(r.n), sum: Number(r.sum) };
     return out;
   } finally {
     await c.end();
@@ -92,7 +96,12 @@ export async function applyConsumerFixtureSchema(db: TestDatabase): Promise<void
 /** Publishes wire records the way the relay does: in Kafka transactions (so read_committed
  * consumers also meet transaction markers), `chunk` records per transaction; to the test
  * broker, or to `kafka` (e.g. the 3-node cluster's client). */
-export async function produceWire(topic: string, records: WireRecord[], chunk = 200, kafka: Kafka = testKafka('ctest-producer')): Promise<void> {
+export async function produceWire(
+  topic: string,
+  records: WireRecord[],
+  chunk = 200,
+  kafka: Kafka = testKafka('ctest-producer'),
+): Promise<void> {
   const producer: Producer = kafka.producer({
     transactionalId: uniqueName('ctest-tx'),
     idempotent: true,
@@ -106,7 +115,10 @@ export async function produceWire(topic: string, records: WireRecord[], chunk = 
     for (let i = 0; i < records.length; i += chunk) {
       const tx = await producer.transaction();
       try {
-        await tx.send({ topic, messages: records.slice(i, i + chunk).map((r) => ({ key: r.key, value: r.value, headers: r.headers })) });
+        await tx.send({
+          topic,
+          messages: records.slice(i, i + chunk).map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        });
         await tx.commit();
       } catch (error) {
         await tx.abort().catch(() => undefined);

@@ -5,7 +5,15 @@ import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepError } from '@lockstep/core';
 import { LockstepServer } from '@lockstep/consumer';
-import { applyLockstepSchema, createTestDatabase, createTopics, testKafkaConnection, uniqueName, waitFor, type TestDatabase } from '@lockstep/testing';
+import {
+  applyLockstepSchema,
+  createTestDatabase,
+  createTopics,
+  testKafkaConnection,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@lockstep/testing';
 import { TotalsModule } from './fixtures/totals.fixture.js';
 import { amountEvents, amountRecord, applyConsumerFixtureSchema, countApplied, produceWire } from './consumer-test-kit.js';
 
@@ -48,7 +56,13 @@ describe('a consumer whose topic does not exist yet (real Kafka)', () => {
   it('waits for it, says so once, and consumes once the topic appears', async () => {
     const topic = uniqueName('ctest.late');
     const logger = new CapturingLogger();
-    const server = new LockstepServer({ consumerName: uniqueName('late'), dataSource, topics: [topic], kafka: testKafkaConnection(), topicWaitMs: 60_000 });
+    const server = new LockstepServer({
+      consumerName: uniqueName('late'),
+      dataSource,
+      topics: [topic],
+      kafka: testKafkaConnection(),
+      topicWaitMs: 60_000,
+    });
     const app = await NestFactory.createMicroservice(TotalsModule, { strategy: server, logger });
     cleanups.push(() => app.close());
     let started = false;
@@ -65,7 +79,10 @@ describe('a consumer whose topic does not exist yet (real Kafka)', () => {
     // What the relay does on its first event: create the topic, publish.
     const before = await countApplied(db);
     await createTopics([topic], { partitions: 2 });
-    await produceWire(topic, amountEvents(10, 3).map((e) => amountRecord(e)));
+    await produceWire(
+      topic,
+      amountEvents(10, 3).map((e) => amountRecord(e)),
+    );
     await listening;
     await waitFor('10 events applied', async () => (await countApplied(db)) - before >= 10 || undefined, { timeoutMs: 60_000 });
     expect(waiting()).toHaveLength(1);
@@ -74,7 +91,13 @@ describe('a consumer whose topic does not exist yet (real Kafka)', () => {
 
   it('fails with LOCKSTEP_CONSUMER_TOPIC_MISSING and a hint after topicWaitMs', async () => {
     const topic = uniqueName('ctest.never');
-    const server = new LockstepServer({ consumerName: uniqueName('never'), dataSource, topics: [topic], kafka: testKafkaConnection(), topicWaitMs: 1_500 });
+    const server = new LockstepServer({
+      consumerName: uniqueName('never'),
+      dataSource,
+      topics: [topic],
+      kafka: testKafkaConnection(),
+      topicWaitMs: 1_500,
+    });
     const app = await NestFactory.createMicroservice(TotalsModule, { strategy: server, logger: false });
     cleanups.push(() => app.close());
     const error = await app.listen().then(
@@ -90,7 +113,13 @@ describe('a consumer whose topic does not exist yet (real Kafka)', () => {
 
   it('stops waiting when closed during the wait', async () => {
     const topic = uniqueName('ctest.closed');
-    const server = new LockstepServer({ consumerName: uniqueName('closed'), dataSource, topics: [topic], kafka: testKafkaConnection(), topicWaitMs: 60_000 });
+    const server = new LockstepServer({
+      consumerName: uniqueName('closed'),
+      dataSource,
+      topics: [topic],
+      kafka: testKafkaConnection(),
+      topicWaitMs: 60_000,
+    });
     const app = await NestFactory.createMicroservice(TotalsModule, { strategy: server, logger: false });
     const listening = app.listen();
     await waitFor('the server to be connecting', () => server.state === 'connecting', { timeoutMs: 30_000 });

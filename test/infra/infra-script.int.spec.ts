@@ -81,7 +81,9 @@ describe('scripts/infra/lockstep-infra.sh with LOCKSTEP_LOCAL_KAFKA_NODES=3', ()
     const topic = uniqueName('cluster-rf3');
     try {
       // Waited for, not read once: a fault test before this one may have just restarted a node.
-      await waitFor('three brokers in the metadata', async () => (await admin.describeCluster()).brokers.length === 3, { timeoutMs: 60_000 });
+      await waitFor('three brokers in the metadata', async () => (await admin.describeCluster()).brokers.length === 3, {
+        timeoutMs: 60_000,
+      });
       expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
 
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] });
@@ -89,7 +91,13 @@ describe('scripts/infra/lockstep-infra.sh with LOCKSTEP_LOCAL_KAFKA_NODES=3', ()
       expect(meta.partitions[0].replicas).toHaveLength(3);
       const { resources } = await admin.describeConfigs({
         includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas', 'unclean.leader.election.enable'] }],
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: topic,
+            configNames: ['min.insync.replicas', 'unclean.leader.election.enable'],
+          },
+        ],
       });
       const config = Object.fromEntries(resources[0].configEntries.map((e) => [e.configName, e.configValue]));
       expect(config).toEqual({ 'min.insync.replicas': '2', 'unclean.leader.election.enable': 'false' });
@@ -155,7 +163,11 @@ describe('scripts/infra/lockstep-infra.sh with LOCKSTEP_LOCAL_KAFKA_NODES=3', ()
         expect(status).toMatch(/kafka-1: up[\s\S]*kafka-2: up[\s\S]*kafka-3: up/);
         expect(survivors.map((n) => cluster.pidOf(n))).toEqual(survivorPids); // left alone
         expect(await cluster.isUp(victim)).toBe(true);
-        await waitFor('the cluster to list all three brokers again', async () => (await admin.describeCluster()).brokers.length === 3, { timeoutMs: 30_000 });
+        await waitFor(
+          'the cluster to list all three brokers again',
+          async () => (await admin.describeCluster()).brokers.length === 3,
+          { timeoutMs: 30_000 },
+        );
       } finally {
         await producer.disconnect().catch(() => undefined);
         await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

@@ -72,7 +72,11 @@ describe('Kafka broker (real, KRaft) with kafkajs 2.2.4 and kcat', () => {
     const producer = kafka.producer({ transactionalId: uniqueName('proof-tx'), idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
-      for (const [value, outcome] of [['committed-1', 'commit'], ['aborted', 'abort'], ['committed-2', 'commit']] as const) {
+      for (const [value, outcome] of [
+        ['committed-1', 'commit'],
+        ['aborted', 'abort'],
+        ['committed-2', 'commit'],
+      ] as const) {
         const tx = await producer.transaction();
         await tx.send({ topic, messages: [{ key: 'k', value }] });
         await (outcome === 'commit' ? tx.commit() : tx.abort());
@@ -94,8 +98,21 @@ describe('Kafka broker (real, KRaft) with kafkajs 2.2.4 and kcat', () => {
 
     // An outside client (kcat, librdkafka) agrees.
     expect((await kcatReadCommitted(topic)).map((r) => r.value)).toEqual(['committed-1', 'committed-2']);
-    const { stdout } = await execFileAsync('kcat', ['-C', '-b', kafkaBrokersFromEnv(process.env).join(','), '-t', topic,
-      '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_uncommitted', '-f', '%s\n']);
+    const { stdout } = await execFileAsync('kcat', [
+      '-C',
+      '-b',
+      kafkaBrokersFromEnv(process.env).join(','),
+      '-t',
+      topic,
+      '-o',
+      'beginning',
+      '-e',
+      '-q',
+      '-X',
+      'isolation.level=read_uncommitted',
+      '-f',
+      '%s\n',
+    ]);
     expect(stdout.trim().split('\n')).toEqual(['committed-1', 'aborted', 'committed-2']);
   });
 

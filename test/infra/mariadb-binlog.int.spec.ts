@@ -22,7 +22,9 @@ describe('MariaDB binlog (real, private instance) read by @vlasky/zongji', () =>
       const [rows] = await c.query(
         "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin','binlog_format','binlog_row_image','binlog_row_metadata')",
       );
-      const vars = Object.fromEntries((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, r.Value]));
+      const vars = Object.fromEntries(
+        (rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, r.Value]),
+      );
       expect(vars).toEqual({ log_bin: 'ON', binlog_format: 'ROW', binlog_row_image: 'FULL', binlog_row_metadata: 'FULL' });
     } finally {
       await c.end();

@@ -21,7 +21,12 @@ import {
 import { waitForHealthyCluster } from './fixtures/cluster-nodes.js';
 import { startLoadWriter } from './fixtures/outbox-load-writer.js';
 
-async function expectAllExactlyOnce(brokers: string[], topics: string[], committed: Set<string>, rolledBack: Set<string>): Promise<void> {
+async function expectAllExactlyOnce(
+  brokers: string[],
+  topics: string[],
+  committed: Set<string>,
+  rolledBack: Set<string>,
+): Promise<void> {
   await waitFor(
     `all ${committed.size} committed events in Kafka`,
     async () => {
@@ -84,79 +89,112 @@ describe.each(targets)('relay failover and binlog connection loss on $kafka', ({
     }
   };
 
-  it('two relays on one stream: one publishes, the other waits, and takes over within 10 s of a kill -9', { timeout: 300_000 }, async () => {
-    const prefix = uniqueName('lsfo');
-    const env = await envFor(prefix);
-    const logFile = join(tmpdir(), `${prefix}-relay.log`);
-    const writer = startLoadWriter(db, { writers: 2, aggregatesPerWriter: 5, aggregateTypes: ['acct'], maxRowsPerTx: 3, rollbackEvery: 6, paceMs: 15 });
-    const a = spawn({ ...env }, `${logFile}.a`);
-    let b: RelayProcess;
-    try {
-      await a.waitForOutput(/starting -> publishing/, 90_000);
-      b = spawn({ ...env }, `${logFile}.b`);
-      await b.waitForOutput(/waiting for leader lock/, 90_000);
-      // The relay's MySQL checkpoint mirror, not a read_committed read: while a relay commits
-      // back-to-back transactions, kcat may not reach the end of a partition until it pauses.
-      await waitFor('some events published by the leader', async () => (await mirroredEventsPublished(db, prefix)) > 50, { timeoutMs: 60_000, intervalMs: 500 });
-      expect(b.output()).not.toMatch(/leader lock acquired/);
+  it(
+    'two relays on one stream: one publishes, the other waits, and takes over within 10 s of a kill -9',
+    { timeout: 300_000 },
+    async () => {
+      const prefix = uniqueName('lsfo');
+      const env = await envFor(prefix);
+      const logFile = join(tmpdir(), `${prefix}-relay.log`);
+      const writer = startLoadWriter(db, {
+        writers: 2,
+        aggregatesPerWriter: 5,
+        aggregateTypes: ['acct'],
+        maxRowsPerTx: 3,
+        rollbackEvery: 6,
+        paceMs: 15,
+      });
+      const a = spawn({ ...env }, `${logFile}.a`);
+      let b: RelayProcess;
+      try {
+        await a.waitForOutput(/starting -> publishing/, 90_000);
+        b = spawn({ ...env }, `${logFile}.b`);
+        await b.waitForOutput(/waiting for leader lock/, 90_000);
+        // The relay's MySQL checkpoint mirror, not a read_committed read: while a relay commits
+        // back-to-back transactions, kcat may not reach the end of a partition until it pauses.
+        await waitFor('some events published by the leader', async () => (await mirroredEventsPublished(db, prefix)) > 50, {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+        });
+        expect(b.output()).not.toMatch(/leader lock acquired/);
 
-      await a.kill9();
-      const killedAt = Date.now();
-      await b.waitForOutput(/starting -> publishing/, 30_000);
-      const takeoverMs = Date.now() - killedAt;
-      console.log(`failover: standby publishing ${takeoverMs} ms after kill -9 of the leader`);
-      expect(takeoverMs).toBeLessThan(10_000);
-      await waitFor('writes continue after the take-over', () => writer.committed.size > 0, { timeoutMs: 5_000 });
-    } finally {
-      await writer.stop();
-    }
-    try {
-      await expectAllExactlyOnce(brokers, [`${prefix}.acct`], writer.committed, writer.rolledBack);
-    } finally {
-      await a.kill9();
-      expect(await b.terminate()).toBe(0);
-    }
-  });
-
-  it('KILL of the relay binlog connection (Binlog Dump thread) mid-stream: it resumes, still exactly once', { timeout: 300_000 }, async () => {
-    const prefix = uniqueName('lskill');
-    const env = await envFor(prefix);
-    const relay = spawn(env, join(tmpdir(), `${prefix}-relay.log`));
-    const writer = startLoadWriter(db, { writers: 2, aggregatesPerWriter: 5, aggregateTypes: ['acct'], maxRowsPerTx: 3, rollbackEvery: 6, paceMs: 15 });
-    const admin = await db.admin();
-    let killed = 0;
-    try {
-      await relay.waitForOutput(/starting -> publishing/, 90_000);
-      for (let i = 0; i < 5; i += 1) {
-        const thread = await waitFor('the relay binlog dump thread', async () => {
-          const [rows] = await admin.query<mysql.RowDataPacket[]>(
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND LIKE 'Binlog Dump%'",
-            [relayUser.connection.user],
-          );
-          return rows.length === 1 ? Number(rows[0].ID) : undefined;
-        }, { timeoutMs: 30_000, intervalMs: 100 });
-        const before = writer.committed.size;
-        await admin.query(`KILL ${thread}`);
-        killed += 1;
-        await waitFor('a new binlog dump thread', async () => {
-          const [rows] = await admin.query<mysql.RowDataPacket[]>(
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND LIKE 'Binlog Dump%' AND ID <> ?",
-            [relayUser.connection.user, thread],
-          );
-          return rows.length === 1;
-        }, { timeoutMs: 30_000, intervalMs: 100 });
-        await waitFor('more commits', () => writer.committed.size > before + 20, { timeoutMs: 30_000 });
+        await a.kill9();
+        const killedAt = Date.now();
+        await b.waitForOutput(/starting -> publishing/, 30_000);
+        const takeoverMs = Date.now() - killedAt;
+        console.log(`failover: standby publishing ${takeoverMs} ms after kill -9 of the leader`);
+        expect(takeoverMs).toBeLessThan(10_000);
+        await waitFor('writes continue after the take-over', () => writer.committed.size > 0, { timeoutMs: 5_000 });
+      } finally {
+        await writer.stop();
       }
-    } finally {
-      await writer.stop();
-      await admin.end();
-    }
-    try {
-      expect(killed).toBe(5);
-      await expectAllExactlyOnce(brokers, [`${prefix}.acct`], writer.committed, writer.rolledBack);
-      expect(relay.output()).toMatch(/binlog stream failed/);
-    } finally {
-      expect(await relay.terminate()).toBe(0);
-    }
-  });
+      try {
+        await expectAllExactlyOnce(brokers, [`${prefix}.acct`], writer.committed, writer.rolledBack);
+      } finally {
+        await a.kill9();
+        expect(await b.terminate()).toBe(0);
+      }
+    },
+  );
+
+  it(
+    'KILL of the relay binlog connection (Binlog Dump thread) mid-stream: it resumes, still exactly once',
+    { timeout: 300_000 },
+    async () => {
+      const prefix = uniqueName('lskill');
+      const env = await envFor(prefix);
+      const relay = spawn(env, join(tmpdir(), `${prefix}-relay.log`));
+      const writer = startLoadWriter(db, {
+        writers: 2,
+        aggregatesPerWriter: 5,
+        aggregateTypes: ['acct'],
+        maxRowsPerTx: 3,
+        rollbackEvery: 6,
+        paceMs: 15,
+      });
+      const admin = await db.admin();
+      let killed = 0;
+      try {
+        await relay.waitForOutput(/starting -> publishing/, 90_000);
+        for (let i = 0; i < 5; i += 1) {
+          const thread = await waitFor(
+            'the relay binlog dump thread',
+            async () => {
+              const [rows] = await admin.query<mysql.RowDataPacket[]>(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND LIKE 'Binlog Dump%'",
+                [relayUser.connection.user],
+              );
+              return rows.length === 1 ? Number(rows[0].ID) : undefined;
+            },
+            { timeoutMs: 30_000, intervalMs: 100 },
+          );
+          const before = writer.committed.size;
+          await admin.query(`KILL ${thread}`);
+          killed += 1;
+          await waitFor(
+            'a new binlog dump thread',
+            async () => {
+              const [rows] = await admin.query<mysql.RowDataPacket[]>(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND LIKE 'Binlog Dump%' AND ID <> ?",
+                [relayUser.connection.user, thread],
+              );
+              return rows.length === 1;
+            },
+            { timeoutMs: 30_000, intervalMs: 100 },
+          );
+          await waitFor('more commits', () => writer.committed.size > before + 20, { timeoutMs: 30_000 });
+        }
+      } finally {
+        await writer.stop();
+        await admin.end();
+      }
+      try {
+        expect(killed).toBe(5);
+        await expectAllExactlyOnce(brokers, [`${prefix}.acct`], writer.committed, writer.rolledBack);
+        expect(relay.output()).toMatch(/binlog stream failed/);
+      } finally {
+        expect(await relay.terminate()).toBe(0);
+      }
+    },
+  );
 });

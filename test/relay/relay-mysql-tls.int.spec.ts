@@ -78,16 +78,26 @@ describe('relay over TLS to MySQL (a private MariaDB with TLS)', () => {
       await relay.waitForOutput(/starting -> publishing/, 120_000);
       const events = [testOutboxEvent('acct', 'a-1', { seq: 1 }), testOutboxEvent('acct', 'a-1', { seq: 2 })];
       await insertOutboxRows(admin, events);
-      const records = await waitFor('both events', async () => {
-        const r = await readAllCommitted([`${prefix}.acct`]).catch(() => []);
-        return r.length >= 2 ? r : undefined;
-      }, { timeoutMs: 60_000 });
+      const records = await waitFor(
+        'both events',
+        async () => {
+          const r = await readAllCommitted([`${prefix}.acct`]).catch(() => []);
+          return r.length >= 2 ? r : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       expect(records.map((r) => r.headers['lockstep-id'])).toEqual(events.map((e) => e.id));
       // The mirror (a TLS connection of its own) caught up too.
-      await waitFor('the checkpoint mirror', async () => {
-        const [[row]] = await admin.query<mysql.RowDataPacket[]>('SELECT MAX(events_published) AS n FROM lockstep_relay_checkpoint');
-        return Number(row?.n ?? 0) >= 2;
-      }, { timeoutMs: 30_000 });
+      await waitFor(
+        'the checkpoint mirror',
+        async () => {
+          const [[row]] = await admin.query<mysql.RowDataPacket[]>(
+            'SELECT MAX(events_published) AS n FROM lockstep_relay_checkpoint',
+          );
+          return Number(row?.n ?? 0) >= 2;
+        },
+        { timeoutMs: 30_000 },
+      );
       expect(await relay.terminate()).toBe(0);
       expect(relay.output()).not.toContain(password);
     } finally {

@@ -68,24 +68,32 @@ describe('relay over SASL/SCRAM (a private broker with a SCRAM listener)', () =>
       await admin.end();
     }
     // Read back on the broker's plain listener by kcat: the data, not the relay's word for it.
-    const records = await waitFor('both events', async () => {
-      const r = await readCommittedFrom(kafka.brokers, [`${prefix}.acct`], 20_000).catch(() => []);
-      return r.length >= 2 ? r : undefined;
-    }, { timeoutMs: 60_000 });
+    const records = await waitFor(
+      'both events',
+      async () => {
+        const r = await readCommittedFrom(kafka.brokers, [`${prefix}.acct`], 20_000).catch(() => []);
+        return r.length >= 2 ? r : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(records.map((r) => r.headers['lockstep-id'])).toEqual(events.map((e) => e.id));
     expect(await relay.terminate()).toBe(0);
     expect(relay.output()).not.toContain(scram.password);
   });
 
-  it('a wrong password stops the relay with KafkaAuthenticationError and the variables to check, not a retry loop', { timeout: 120_000 }, async () => {
-    const prefix = uniqueName('lssaslbad');
-    const wrong = 'not-the-password';
-    const relay = spawnRelayProcess(await relayEnv(prefix, wrong), join(tmpdir(), `${prefix}-relay.log`));
-    spawned.push(relay);
-    const { code } = await relay.exited;
-    expect(code).toBe(1);
-    expect(relay.output()).toContain('LOCKSTEP_RELAY_KAFKA_AUTH');
-    expect(relay.output()).toContain('LOCKSTEP_KAFKA_SASL_PASSWORD');
-    expect(relay.output()).not.toContain(wrong);
-  });
+  it(
+    'a wrong password stops the relay with KafkaAuthenticationError and the variables to check, not a retry loop',
+    { timeout: 120_000 },
+    async () => {
+      const prefix = uniqueName('lssaslbad');
+      const wrong = 'not-the-password';
+      const relay = spawnRelayProcess(await relayEnv(prefix, wrong), join(tmpdir(), `${prefix}-relay.log`));
+      spawned.push(relay);
+      const { code } = await relay.exited;
+      expect(code).toBe(1);
+      expect(relay.output()).toContain('LOCKSTEP_RELAY_KAFKA_AUTH');
+      expect(relay.output()).toContain('LOCKSTEP_KAFKA_SASL_PASSWORD');
+      expect(relay.output()).not.toContain(wrong);
+    },
+  );
 });

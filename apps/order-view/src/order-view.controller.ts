@@ -27,7 +27,9 @@ export class OrderViewController {
 
   @Get('customers/:id')
   async customer(@Param('id') id: string): Promise<CustomerTotalsRow> {
-    const [row] = await this.dataSource.query<CustomerTotalsRow[]>('SELECT * FROM demo_customer_totals WHERE customer_id = ?', [id]);
+    const [row] = await this.dataSource.query<CustomerTotalsRow[]>('SELECT * FROM demo_customer_totals WHERE customer_id = ?', [
+      id,
+    ]);
     if (!row) throw new NotFoundException(`no totals for customer ${id}`);
     return row;
   }

@@ -14,10 +14,12 @@ export class OrderViewHandlers {
 
   @LockstepHandler(OrderPlaced)
   async onPlaced(event: OrderPlaced, ctx: LockstepContext): Promise<void> {
-    await ctx.manager.query(
-      'INSERT INTO demo_order_status (order_id, customer_id, status, total_cents) VALUES (?, ?, ?, ?)',
-      [event.orderId, event.customerId, 'placed', event.totalCents],
-    );
+    await ctx.manager.query('INSERT INTO demo_order_status (order_id, customer_id, status, total_cents) VALUES (?, ?, ?, ?)', [
+      event.orderId,
+      event.customerId,
+      'placed',
+      event.totalCents,
+    ]);
     await ctx.manager.query(
       `INSERT INTO demo_customer_totals (customer_id, orders_placed, placed_cents) VALUES (?, 1, ?)
        ON DUPLICATE KEY UPDATE orders_placed = orders_placed + 1, placed_cents = placed_cents + VALUES(placed_cents)`,
@@ -35,7 +37,11 @@ export class OrderViewHandlers {
     ]);
     await this.outbox.publish(
       ctx.manager,
-      new LoyaltyPointsEarned({ customerId: event.customerId, orderId: event.orderId, points: loyaltyPointsFor(event.amountCents) }),
+      new LoyaltyPointsEarned({
+        customerId: event.customerId,
+        orderId: event.orderId,
+        points: loyaltyPointsFor(event.amountCents),
+      }),
     );
   }
 

@@ -91,7 +91,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     const code = (error as { code?: unknown }).code;
-    console.error(`lockstep ${name}: ${typeof code === 'string' && code.startsWith('LOCKSTEP_') ? `${code} ` : ''}${(error as Error).message}`);
+    console.error(
+      `lockstep ${name}: ${typeof code === 'string' && code.startsWith('LOCKSTEP_') ? `${code} ` : ''}${(error as Error).message}`,
+    );
     return 1;
   }
 }

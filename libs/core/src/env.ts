@@ -79,5 +79,8 @@ export function kafkaConnectionFromEnv(env: NodeJS.ProcessEnv): KafkaConnectionO
  */
 export function mysqlSslFromEnv(env: NodeJS.ProcessEnv): { ca?: string; rejectUnauthorized: boolean } | undefined {
   if (env.LOCKSTEP_MYSQL_SSL !== 'true') return undefined;
-  return { rejectUnauthorized: true, ...(env.LOCKSTEP_MYSQL_SSL_CA ? { ca: readFileSync(env.LOCKSTEP_MYSQL_SSL_CA, 'utf8') } : {}) };
+  return {
+    rejectUnauthorized: true,
+    ...(env.LOCKSTEP_MYSQL_SSL_CA ? { ca: readFileSync(env.LOCKSTEP_MYSQL_SSL_CA, 'utf8') } : {}),
+  };
 }

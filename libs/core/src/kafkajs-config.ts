@@ -14,5 +14,11 @@ export function kafkajsConfig<E extends object>(
   clientId: string,
   extra: E = {} as E,
 ): E & { clientId: string; brokers: string[]; ssl: boolean; sasl?: KafkaSaslConfig } {
-  return { ...extra, clientId, brokers: connection.brokers, ssl: connection.ssl, ...(connection.sasl ? { sasl: connection.sasl } : {}) };
+  return {
+    ...extra,
+    clientId,
+    brokers: connection.brokers,
+    ssl: connection.ssl,
+    ...(connection.sasl ? { sasl: connection.sasl } : {}),
+  };
 }

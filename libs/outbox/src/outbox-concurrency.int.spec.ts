@@ -36,7 +36,11 @@ describe('outbox under concurrency (real MariaDB)', () => {
               await manager.save(order);
               return [];
             }
-            await manager.query('INSERT INTO orders (id, status, total_cents) VALUES (?, ?, ?)', [order.id, order.status, order.totalCents]);
+            await manager.query('INSERT INTO orders (id, status, total_cents) VALUES (?, ?, ?)', [
+              order.id,
+              order.status,
+              order.totalCents,
+            ]);
             return writer.write(manager, order.recordedEvents());
           });
           for (const r of records) written.push(r.idString);
@@ -69,6 +73,8 @@ describe('outbox under concurrency (real MariaDB)', () => {
     } finally {
       await c.end();
     }
-    console.log(`[outbox] ${total} transactions on ${CONNECTIONS} connections in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} tx/s)`);
+    console.log(
+      `[outbox] ${total} transactions on ${CONNECTIONS} connections in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} tx/s)`,
+    );
   });
 });

@@ -24,9 +24,7 @@ export const OutboxContext = {
   /** Runs `fn` with `value` merged over the enclosing context (inner values win). */
   run<R>(value: OutboxContextValue, fn: () => R): R {
     const outer = storage.getStore();
-    const merged: OutboxContextValue = outer
-      ? { ...outer, ...value, headers: { ...outer.headers, ...value.headers } }
-      : value;
+    const merged: OutboxContextValue = outer ? { ...outer, ...value, headers: { ...outer.headers, ...value.headers } } : value;
     return storage.run(merged, fn);
   },
   /** The active context, if any. */

@@ -43,12 +43,20 @@ describe('buildOutboxHeaders', () => {
         buildOutboxHeaders(1, OutboxContext.current(), { correlationId: 'call', headers: { c: '3' } }),
       ),
     );
-    expect(headers).toMatchObject({ a: '1', b: '2', c: '3', [LockstepHeader.correlationId]: 'call', [LockstepHeader.causationId]: 'inner' });
+    expect(headers).toMatchObject({
+      a: '1',
+      b: '2',
+      c: '3',
+      [LockstepHeader.correlationId]: 'call',
+      [LockstepHeader.causationId]: 'inner',
+    });
     expect(OutboxContext.current()).toBeUndefined();
   });
 
   it('never lets app headers override the headers the relay derives from columns', () => {
-    const headers = buildOutboxHeaders(1, undefined, { headers: { [LockstepHeader.id]: 'forged', [LockstepHeader.type]: 'forged', 'x-ok': 'yes' } });
+    const headers = buildOutboxHeaders(1, undefined, {
+      headers: { [LockstepHeader.id]: 'forged', [LockstepHeader.type]: 'forged', 'x-ok': 'yes' },
+    });
     expect(headers).toEqual({ 'x-ok': 'yes', [LockstepHeader.schemaVersion]: '1' });
   });
 

@@ -22,7 +22,13 @@ describe('outboxMigrations in a TypeORM DataSource (real MariaDB)', () => {
 
   it('creates the outbox table, is idempotent, and the outbox accepts the writer', async () => {
     const migrating = () =>
-      new DataSource({ type: 'mysql', ...db.options, username: db.options.user, migrations: outboxMigrations, migrationsTableName: 'app_migrations' }).initialize();
+      new DataSource({
+        type: 'mysql',
+        ...db.options,
+        username: db.options.user,
+        migrations: outboxMigrations,
+        migrationsTableName: 'app_migrations',
+      }).initialize();
     const first = await migrating();
     try {
       expect((await first.runMigrations()).map((m) => m.name)).toEqual(['CreateOutbox1764000000000']);
@@ -47,7 +53,9 @@ describe('outboxMigrations in a TypeORM DataSource (real MariaDB)', () => {
     try {
       const writer = new OutboxWriter();
       await dataSource.transaction((m) => writer.write(m, new OrderPlaced('m-1', 1)));
-      const [row] = await dataSource.query<Array<{ aggregate_id: string; idLength: number | string }>>('SELECT aggregate_id, LENGTH(id) AS idLength FROM lockstep_outbox');
+      const [row] = await dataSource.query<Array<{ aggregate_id: string; idLength: number | string }>>(
+        'SELECT aggregate_id, LENGTH(id) AS idLength FROM lockstep_outbox',
+      );
       expect({ ...row, idLength: Number(row.idLength) }).toEqual({ aggregate_id: 'm-1', idLength: 16 });
     } finally {
       await dataSource.destroy();

@@ -22,7 +22,8 @@ describe('outbox retention (real MariaDB)', () => {
       );
     }
   }
-  const remaining = async () => Number((await dataSource.query<Array<{ n: number | string }>>('SELECT COUNT(*) AS n FROM lockstep_outbox'))[0].n);
+  const remaining = async () =>
+    Number((await dataSource.query<Array<{ n: number | string }>>('SELECT COUNT(*) AS n FROM lockstep_outbox'))[0].n);
   const checkpoint = (name: string, ageMinutes: number | null) =>
     dataSource.query(
       `INSERT INTO lockstep_relay_checkpoint (relay_name, gtid_set, last_event_created_at, updated_at) VALUES (?, '0-1-1', ?, NOW(6))`,
@@ -80,7 +81,10 @@ describe('outbox retention (real MariaDB)', () => {
     await seed([300]);
     await checkpoint('relay-a', 0);
     await checkpoint('relay-new', null);
-    expect(await new OutboxRetention(dataSource, { periodMs: 0 }).runOnce(now)).toMatchObject({ deleted: 0, skipped: 'relay-has-not-published' });
+    expect(await new OutboxRetention(dataSource, { periodMs: 0 }).runOnce(now)).toMatchObject({
+      deleted: 0,
+      skipped: 'relay-has-not-published',
+    });
     expect(await remaining()).toBe(1);
   });
 

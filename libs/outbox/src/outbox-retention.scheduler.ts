@@ -40,7 +40,8 @@ export class OutboxRetentionScheduler implements OnApplicationBootstrap, BeforeA
       for (const job of this.outbox.retentionJobs()) {
         try {
           const result = await job.runOnce();
-          if (result.deleted > 0) this.logger.log(`deleted ${result.deleted} published outbox rows older than ${result.ageCutoff} UTC`);
+          if (result.deleted > 0)
+            this.logger.log(`deleted ${result.deleted} published outbox rows older than ${result.ageCutoff} UTC`);
         } catch (error) {
           this.logger.warn(`outbox retention failed, will retry on the next run: ${(error as Error).message}`);
         }

@@ -107,7 +107,8 @@ export class OutboxRetention {
            FROM ${this.checkpoints}`,
       );
     } catch (error) {
-      const errno = (error as { errno?: number; driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
+      const errno =
+        (error as { errno?: number; driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
       if (errno === NO_SUCH_TABLE) return { kind: 'none' };
       throw error;
     }

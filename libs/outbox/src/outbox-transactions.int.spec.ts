@@ -52,7 +52,11 @@ describe('outbox write side (real MariaDB)', () => {
       const domain = rows.find((r) => r.table === 'orders');
       const outbox = rows.find((r) => r.table === 'lockstep_outbox');
       expect(domain?.values).toMatchObject({ id: 'o-1', status: 'placed' });
-      expect(outbox?.values).toMatchObject({ aggregate_type: 'test-order', aggregate_id: 'o-1', event_type: 'test.order.placed' });
+      expect(outbox?.values).toMatchObject({
+        aggregate_type: 'test-order',
+        aggregate_id: 'o-1',
+        event_type: 'test.order.placed',
+      });
       expect(domain!.gtid).toMatch(/^\d+-\d+-\d+$/);
       expect(outbox!.gtid).toBe(domain!.gtid);
     } finally {
@@ -110,7 +114,9 @@ describe('outbox write side (real MariaDB)', () => {
     expect(await orderRows(db)).toEqual([]);
     expect(await outboxRows(db)).toEqual([]);
     // save({ transaction: false }) and publish() on the non-transactional manager are refused too
-    await expect(repository.save(Order.place('o-auto2', 100), { transaction: false })).rejects.toThrow(OutboxNotInTransactionError);
+    await expect(repository.save(Order.place('o-auto2', 100), { transaction: false })).rejects.toThrow(
+      OutboxNotInTransactionError,
+    );
     await expect(writer.write(dataSource.manager, new OrderPlaced('o-auto3', 1))).rejects.toThrow(OutboxNotInTransactionError);
     expect(await orderRows(db)).toEqual([]);
     expect(await outboxRows(db)).toEqual([]);
@@ -192,12 +198,14 @@ describe('outbox write side (real MariaDB)', () => {
       return (original as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
     }) as typeof queryRunner.query;
     try {
-      await queryRunner.manager.transaction(async (outer) => {
-        await outer.transaction(async (inner) => {
-          await inner.save(Order.place('o-sp', 1));
-        });
-        throw new Error('outer fails after the inner one committed');
-      }).catch(() => undefined);
+      await queryRunner.manager
+        .transaction(async (outer) => {
+          await outer.transaction(async (inner) => {
+            await inner.save(Order.place('o-sp', 1));
+          });
+          throw new Error('outer fails after the inner one committed');
+        })
+        .catch(() => undefined);
     } finally {
       await queryRunner.release();
     }
@@ -296,8 +304,12 @@ describe('outbox write side (real MariaDB)', () => {
   });
 
   it('headers: correlation/causation from OutboxContext, per-call headers, stored as a JSON object of strings', async () => {
-    const records = await OutboxContext.run({ correlationId: 'corr-1', causationId: 'cause-1', headers: { tenant: 'acme' } }, () =>
-      dataSource.transaction((manager) => writer.write(manager, new OrderPlaced('o-h', 1), { headers: { 'x-source': 'test' } })),
+    const records = await OutboxContext.run(
+      { correlationId: 'corr-1', causationId: 'cause-1', headers: { tenant: 'acme' } },
+      () =>
+        dataSource.transaction((manager) =>
+          writer.write(manager, new OrderPlaced('o-h', 1), { headers: { 'x-source': 'test' } }),
+        ),
     );
     const [row] = await outboxRows(db);
     expect(uuidToString(row.id)).toBe(records[0].idString);

@@ -52,12 +52,18 @@ export class OutboxWriter {
     this.maxRows = options.maxRowsPerStatement ?? 100;
     this.maxBytes = options.maxBytesPerStatement ?? 8 * 1024 * 1024;
     if (!(this.maxPayloadBytes > 0) || !(this.maxRows > 0) || !(this.maxBytes > 0)) {
-      throw new OutboxConfigurationError('outbox writer limits must be positive numbers', 'check maxPayloadBytes, maxRowsPerStatement and maxBytesPerStatement');
+      throw new OutboxConfigurationError(
+        'outbox writer limits must be positive numbers',
+        'check maxPayloadBytes, maxRowsPerStatement and maxBytesPerStatement',
+      );
     }
     try {
       this.insertPrefix = `INSERT INTO ${quoteIdent(this.table)} ${COLUMNS} VALUES `;
     } catch {
-      throw new OutboxConfigurationError(`invalid outbox table name: ${this.table}`, 'use letters, digits, _ and $ only (at most 64 characters)');
+      throw new OutboxConfigurationError(
+        `invalid outbox table name: ${this.table}`,
+        'use letters, digits, _ and $ only (at most 64 characters)',
+      );
     }
   }
 
@@ -145,7 +151,8 @@ export class OutboxWriter {
    */
   async insertWith(queryRunner: QueryRunner, records: readonly OutboxRecord[]): Promise<void> {
     for (const { sql, params } of this.insertStatements(records)) {
-      const connection = (await queryRunner.connect()) as { promise?: () => { execute?: (sql: string, params: unknown[]) => Promise<unknown> } } | undefined;
+      const connection = (await queryRunner.connect()) as
+        { promise?: () => { execute?: (sql: string, params: unknown[]) => Promise<unknown> } } | undefined;
       const promised = typeof connection?.promise === 'function' ? connection.promise() : undefined;
       try {
         if (promised && typeof promised.execute === 'function') {
@@ -161,7 +168,8 @@ export class OutboxWriter {
 
   /** Turns the two set-up mistakes users hit first into errors that say what to do. */
   private explain(error: unknown): unknown {
-    const errno = (error as { errno?: number; driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
+    const errno =
+      (error as { errno?: number; driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
     if (errno === 1146) {
       return new OutboxConfigurationError(
         `the outbox table ${this.table} does not exist in this database`,
@@ -171,7 +179,7 @@ export class OutboxWriter {
     if (errno === 1153) {
       return new OutboxConfigurationError(
         'an outbox INSERT is larger than the server accepts (max_allowed_packet)',
-        'raise the server\'s max_allowed_packet, or lower maxPayloadBytes / maxBytesPerStatement',
+        "raise the server's max_allowed_packet, or lower maxPayloadBytes / maxBytesPerStatement",
       );
     }
     return error;

@@ -75,7 +75,9 @@ describe('OutboxWriter.prepare', () => {
   });
 
   it('refuses to write without an open transaction, before touching the database', async () => {
-    await expect(writer.write({ queryRunner: undefined } as never, new OrderPlaced('o', 1))).rejects.toThrow(OutboxNotInTransactionError);
+    await expect(writer.write({ queryRunner: undefined } as never, new OrderPlaced('o', 1))).rejects.toThrow(
+      OutboxNotInTransactionError,
+    );
     const idle = { startTransaction() {}, isTransactionActive: false, isReleased: false };
     await expect(writer.write(idle as never, new OrderPlaced('o', 1))).rejects.toThrow(/dataSource\.transaction/);
   });

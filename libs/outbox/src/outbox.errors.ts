@@ -30,9 +30,7 @@ export class OutboxValidationError extends LockstepError {
     readonly eventType: string,
     readonly violations: OutboxViolation[],
   ) {
-    const detail = violations
-      .map((v) => `${v.property}: ${Object.values(v.constraints).join('; ') || 'invalid'}`)
-      .join(', ');
+    const detail = violations.map((v) => `${v.property}: ${Object.values(v.constraints).join('; ') || 'invalid'}`).join(', ');
     super(
       'LOCKSTEP_OUTBOX_INVALID_EVENT',
       `event ${eventType} is invalid: ${detail}`,

@@ -109,7 +109,9 @@ describe('OutboxModule (Nest + @nestjs/typeorm, real MariaDB)', () => {
   });
 
   it('fails at start-up, saying how to fix it, when the named DataSource does not exist', async () => {
-    const app = await Test.createTestingModule({ imports: [typeorm(db), OutboxModule.forRoot({ dataSource: 'nope' })] }).compile();
+    const app = await Test.createTestingModule({
+      imports: [typeorm(db), OutboxModule.forRoot({ dataSource: 'nope' })],
+    }).compile();
     await expect(app.init()).rejects.toThrow(/no TypeORM DataSource named "nope"/);
     await app.close();
   });
@@ -129,16 +131,22 @@ describe('OutboxModule (Nest + @nestjs/typeorm, real MariaDB)', () => {
           [`old-${i}`, utcDatetime6(Date.now() - 3_600_000)],
         );
       }
-      await dataSource.query(`INSERT INTO lockstep_outbox VALUES (UNHEX(REPLACE(UUID(), '-', '')), 'a', 'young', 't', '{}', '{}', ?)`, [
-        utcDatetime6(),
-      ]);
-      await dataSource.query(`INSERT INTO lockstep_relay_checkpoint (relay_name, gtid_set, last_event_created_at, updated_at) VALUES ('r', '0-1-1', ?, NOW(6))`, [
-        utcDatetime6(),
-      ]);
-      const rows = await waitFor('the scheduled retention to delete the published old rows', async () => {
-        const left = await outboxRows(db);
-        return left.length === 1 ? left : undefined;
-      }, { timeoutMs: 30_000 });
+      await dataSource.query(
+        `INSERT INTO lockstep_outbox VALUES (UNHEX(REPLACE(UUID(), '-', '')), 'a', 'young', 't', '{}', '{}', ?)`,
+        [utcDatetime6()],
+      );
+      await dataSource.query(
+        `INSERT INTO lockstep_relay_checkpoint (relay_name, gtid_set, last_event_created_at, updated_at) VALUES ('r', '0-1-1', ?, NOW(6))`,
+        [utcDatetime6()],
+      );
+      const rows = await waitFor(
+        'the scheduled retention to delete the published old rows',
+        async () => {
+          const left = await outboxRows(db);
+          return left.length === 1 ? left : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
       expect(rows[0].aggregate_id).toBe('young');
       expect(await app.get(OutboxService).runRetentionOnce()).toEqual([expect.objectContaining({ deleted: 0 })]);
     } finally {

@@ -23,7 +23,10 @@ export type { BinlogServer } from './ports/binlog-server.js';
 export type { RelayPorts } from './ports/relay-ports.js';
 // Adapters (benchmarks, custom wiring); their signatures carry no zongji/kafkajs types.
 export { ZongjiBinlogSource, type ZongjiBinlogSourceOptions } from './adapters/zongji/zongji-binlog-source.js';
-export { KafkaTransactionalPublisher, type KafkaTransactionalPublisherOptions } from './adapters/kafkajs/kafka-transactional-publisher.js';
+export {
+  KafkaTransactionalPublisher,
+  type KafkaTransactionalPublisherOptions,
+} from './adapters/kafkajs/kafka-transactional-publisher.js';
 export * from './adapters/mysql/binlog-position.js';
 export { readBinlogRetention } from './adapters/mysql/binlog-retention.reader.js';
 export { gatherPreflightFacts, runPreflight } from './adapters/mysql/preflight-facts.js';

@@ -26,7 +26,13 @@ export function defaultRelayPorts(o: ResolvedRelayOptions): RelayPorts {
   return {
     createBinlogSource: () =>
       o.createBinlogSource?.() ??
-      new ZongjiBinlogSource({ connection: o.mysql, serverId: o.serverId, database: o.outboxDatabase, table: o.outboxTable, heartbeatMs: o.heartbeatMs }),
+      new ZongjiBinlogSource({
+        connection: o.mysql,
+        serverId: o.serverId,
+        database: o.outboxDatabase,
+        table: o.outboxTable,
+        heartbeatMs: o.heartbeatMs,
+      }),
     createPublisher: (onWait) =>
       o.createPublisher?.() ??
       new KafkaTransactionalPublisher({
@@ -43,10 +49,22 @@ export function defaultRelayPorts(o: ResolvedRelayOptions): RelayPorts {
         retryBudgetMs: publisherRetryBudgetMs(o.transactionTimeoutMs),
         onWait,
       }),
-    createLeaderLock: (onLost) => new MysqlLeaderLock({ connection: o.mysql, lockName: leaderLockName(o.name), pingIntervalMs: o.lockPingMs, onLost }),
+    createLeaderLock: (onLost) =>
+      new MysqlLeaderLock({ connection: o.mysql, lockName: leaderLockName(o.name), pingIntervalMs: o.lockPingMs, onLost }),
     createCheckpointMirror: o.checkpointTable
-      ? () => new MysqlCheckpointMirror({ connection: o.mysql, database: o.outboxDatabase, table: o.checkpointTable as string, relayName: o.name })
+      ? () =>
+          new MysqlCheckpointMirror({
+            connection: o.mysql,
+            database: o.outboxDatabase,
+            table: o.checkpointTable as string,
+            relayName: o.name,
+          })
       : null,
-    binlogServer: new MysqlBinlogServer({ connection: o.mysql, database: o.outboxDatabase, table: o.outboxTable, checkpointTable: o.checkpointTable }),
+    binlogServer: new MysqlBinlogServer({
+      connection: o.mysql,
+      database: o.outboxDatabase,
+      table: o.outboxTable,
+      checkpointTable: o.checkpointTable,
+    }),
   };
 }

@@ -86,10 +86,16 @@ export class KafkaCluster {
   /** Runs the infra script on this cluster, e.g. infra('status', 'kafka'). */
   async infra(args: string[], timeoutMs = 180_000): Promise<{ stdout: string; stderr: string }> {
     try {
-      return await execFileAsync('bash', [infraScript, ...args], { env: this.infraEnv(), timeout: timeoutMs, killSignal: 'SIGKILL' });
+      return await execFileAsync('bash', [infraScript, ...args], {
+        env: this.infraEnv(),
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+      });
     } catch (error) {
       const e = error as { stderr?: string; message: string };
-      throw new Error(`lockstep-infra.sh ${args.join(' ')} failed: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`, { cause: error });
+      throw new Error(`lockstep-infra.sh ${args.join(' ')} failed: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -121,8 +127,10 @@ export class KafkaCluster {
     const pid = this.pidOf(node);
     if (pid === undefined) throw new Error(`Kafka node ${node} has no running process of ours (home ${this.options?.home})`);
     process.kill(pid, signal);
-    if (signal === 'SIGKILL') await waitFor(`Kafka node ${node} (pid ${pid}) to exit`, () => !this.isOurs(pid, node), { timeoutMs: 10_000 });
-    if (signal === 'SIGSTOP') await waitFor(`Kafka node ${node} (pid ${pid}) to stop`, () => processState(pid) === 'T', { timeoutMs: 10_000 });
+    if (signal === 'SIGKILL')
+      await waitFor(`Kafka node ${node} (pid ${pid}) to exit`, () => !this.isOurs(pid, node), { timeoutMs: 10_000 });
+    if (signal === 'SIGSTOP')
+      await waitFor(`Kafka node ${node} (pid ${pid}) to stop`, () => processState(pid) === 'T', { timeoutMs: 10_000 });
     return pid;
   }
 
@@ -135,7 +143,10 @@ export class KafkaCluster {
     if (pid === undefined || processState(pid) === 'T') return false;
     const o = this.localOnly('isUp');
     try {
-      const { stdout } = await execFileAsync('kcat', ['-b', `127.0.0.1:${o.basePort + node - 1}`, '-L', '-m', '3'], { timeout: 10_000, killSignal: 'SIGKILL' });
+      const { stdout } = await execFileAsync('kcat', ['-b', `127.0.0.1:${o.basePort + node - 1}`, '-L', '-m', '3'], {
+        timeout: 10_000,
+        killSignal: 'SIGKILL',
+      });
       return new RegExp(`broker ${node} at `).test(stdout);
     } catch {
       return false;
@@ -176,7 +187,8 @@ export class KafkaCluster {
   /** The pid's command line names node `node`'s server.properties: the check the script makes, so a recycled pid is never signalled. */
   private isOurs(pid: number, node: number): boolean {
     const o = this.localOnly('isOurs');
-    const props = o.nodes === 1 ? join(o.home, 'kafka', 'server.properties') : join(o.home, 'kafka', `node-${node}`, 'server.properties');
+    const props =
+      o.nodes === 1 ? join(o.home, 'kafka', 'server.properties') : join(o.home, 'kafka', `node-${node}`, 'server.properties');
     try {
       return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(props);
     } catch {
@@ -191,7 +203,9 @@ export class KafkaCluster {
 
   private localOnly(what: string): Required<LocalKafkaClusterOptions> {
     if (!this.options) {
-      throw new Error(`KafkaCluster.${what}: the cluster is external (${this.brokerList.join(',')}), so there is no local node process to drive`);
+      throw new Error(
+        `KafkaCluster.${what}: the cluster is external (${this.brokerList.join(',')}), so there is no local node process to drive`,
+      );
     }
     return this.options;
   }

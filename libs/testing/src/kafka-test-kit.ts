@@ -75,8 +75,21 @@ export async function readAllCommitted(
   for (const topic of topics) {
     const { stdout } = await execFileAsync(
       'kcat',
-      ['-C', '-b', brokers, '-t', topic, '-o', 'beginning', '-e', '-q',
-        '-X', 'isolation.level=read_committed', '-f', '%p\x1f%o\x1f%K\x1f%k\x1f%h\x1f%S\x1f%s\n'],
+      [
+        '-C',
+        '-b',
+        brokers,
+        '-t',
+        topic,
+        '-o',
+        'beginning',
+        '-e',
+        '-q',
+        '-X',
+        'isolation.level=read_committed',
+        '-f',
+        '%p\x1f%o\x1f%K\x1f%k\x1f%h\x1f%S\x1f%s\n',
+      ],
       // kcat can hang in read_committed right after a broker restart: never wait forever.
       { maxBuffer: 1024 * 1024 * 1024, encoding: 'buffer', timeout: timeoutMs, killSignal: 'SIGKILL' },
     );
@@ -152,7 +165,10 @@ export async function readAllCommittedKafkajs(
     await consumer.connect();
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`kafkajs reader: not at the end of ${topics.join(', ')} after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`kafkajs reader: not at the end of ${topics.join(', ')} after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       // END_BATCH_PROCESS also fires for batches of markers or aborted records only.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         const key = `${payload.topic}/${payload.partition}`;
@@ -170,7 +186,14 @@ export async function readAllCommittedKafkajs(
             for (const m of batch.messages) {
               const headers: Record<string, string> = {};
               for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-              records.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? null, value: m.value, headers });
+              records.push({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                key: m.key?.toString('utf8') ?? null,
+                value: m.value,
+                headers,
+              });
             }
           },
         })

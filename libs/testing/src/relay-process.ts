@@ -66,7 +66,10 @@ export function spawnRelayProcess(env: Record<string, string>, logFile?: string)
           if (pattern.test(text)) finish();
           else if (done) finish(new Error(`relay process exited before printing ${pattern}; output tail:\n${text.slice(-3000)}`));
         };
-        const timer = setTimeout(() => finish(new Error(`relay process did not print ${pattern} within ${timeoutMs} ms; tail:\n${text.slice(-3000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => finish(new Error(`relay process did not print ${pattern} within ${timeoutMs} ms; tail:\n${text.slice(-3000)}`)),
+          timeoutMs,
+        );
         function finish(error?: Error): void {
           clearTimeout(timer);
           listeners.delete(check);

@@ -16,7 +16,12 @@ export interface TestOutboxEvent {
   headers: Record<string, string>;
 }
 
-export function testOutboxEvent(aggregateType: string, aggregateId: string, body: Record<string, unknown>, headers: Record<string, string> = {}): TestOutboxEvent {
+export function testOutboxEvent(
+  aggregateType: string,
+  aggregateId: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): TestOutboxEvent {
   return {
     id: uuidToString(uuidv7Bytes()),
     aggregateType,
@@ -28,11 +33,25 @@ export function testOutboxEvent(aggregateType: string, aggregateId: string, body
 }
 
 /** Inserts events in the caller's current transaction (or autocommit), as OutboxWriter would. */
-export async function insertOutboxRows(c: mysql.Connection, events: TestOutboxEvent[], table = DEFAULT_OUTBOX_TABLE): Promise<void> {
+export async function insertOutboxRows(
+  c: mysql.Connection,
+  events: TestOutboxEvent[],
+  table = DEFAULT_OUTBOX_TABLE,
+): Promise<void> {
   if (events.length === 0) return;
   await c.query(
     `INSERT INTO \`${table}\` (id, aggregate_type, aggregate_id, event_type, payload, headers, created_at) VALUES ?`,
-    [events.map((e) => [Buffer.from(e.id.replace(/-/g, ''), 'hex'), e.aggregateType, e.aggregateId, e.eventType, e.payload, JSON.stringify(e.headers), new Date()])],
+    [
+      events.map((e) => [
+        Buffer.from(e.id.replace(/-/g, ''), 'hex'),
+        e.aggregateType,
+        e.aggregateId,
+        e.eventType,
+        e.payload,
+        JSON.stringify(e.headers),
+        new Date(),
+      ]),
+    ],
   );
 }
 
@@ -76,7 +95,10 @@ export async function createRelayUser(db: TestDatabase): Promise<RelayTestUser> 
 }
 
 /** Checks I3 + I4 on what an outside reader saw: every id once, none unexpected, per-key `seq` increasing. */
-export function checkExactlyOnceInOrder(records: ReadRecord[], expectedIds: Set<string>): { missing: string[]; duplicates: string[]; unexpected: string[]; outOfOrder: string[] } {
+export function checkExactlyOnceInOrder(
+  records: ReadRecord[],
+  expectedIds: Set<string>,
+): { missing: string[]; duplicates: string[]; unexpected: string[]; outOfOrder: string[] } {
   const seen = new Map<string, number>();
   for (const r of records) {
     const id = r.headers['lockstep-id'] ?? '';
@@ -87,7 +109,9 @@ export function checkExactlyOnceInOrder(records: ReadRecord[], expectedIds: Set<
   const unexpected = [...seen.keys()].filter((id) => !expectedIds.has(id));
   const lastSeq = new Map<string, number>();
   const outOfOrder: string[] = [];
-  const byPartition = [...records].sort((a, b) => (a.topic + a.partition).localeCompare(b.topic + b.partition) || Number(BigInt(a.offset) - BigInt(b.offset)));
+  const byPartition = [...records].sort(
+    (a, b) => (a.topic + a.partition).localeCompare(b.topic + b.partition) || Number(BigInt(a.offset) - BigInt(b.offset)),
+  );
   for (const r of byPartition) {
     const seq = Number((JSON.parse(r.value?.toString('utf8') ?? '{}') as { seq?: number }).seq);
     const key = `${r.topic}/${r.key}`;
@@ -109,7 +133,10 @@ export * from './relay-process.js';
 export async function mirroredEventsPublished(db: TestDatabase, relayName: string): Promise<number> {
   const admin = await db.admin();
   try {
-    const [[row]] = await admin.query<mysql.RowDataPacket[]>('SELECT MAX(events_published) AS n FROM lockstep_relay_checkpoint WHERE relay_name = ?', [relayName]);
+    const [[row]] = await admin.query<mysql.RowDataPacket[]>(
+      'SELECT MAX(events_published) AS n FROM lockstep_relay_checkpoint WHERE relay_name = ?',
+      [relayName],
+    );
     return Number(row?.n ?? 0);
   } finally {
     await admin.end();

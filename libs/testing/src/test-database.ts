@@ -13,7 +13,10 @@ export interface TestDatabase {
 }
 
 /** `url`: another server than the test server of LOCKSTEP_MYSQL_URL (an admin account on it). */
-export async function createTestDatabase(prefix = 't', { url = mysqlUrlFromEnv(process.env) }: { url?: string } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  prefix = 't',
+  { url = mysqlUrlFromEnv(process.env) }: { url?: string } = {},
+): Promise<TestDatabase> {
   const base = parseMysqlUrl(url);
   const name = `lockstep_${prefix}_${randomBytes(4).toString('hex')}`;
   const root = await mysql.createConnection({ ...base, database: undefined });
@@ -27,7 +30,8 @@ export async function createTestDatabase(prefix = 't', { url = mysqlUrlFromEnv(p
     name,
     options,
     url: formatMysqlUrl(options),
-    admin: () => mysql.createConnection({ ...options, multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true }),
+    admin: () =>
+      mysql.createConnection({ ...options, multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true }),
     async drop() {
       const c = await mysql.createConnection({ ...base, database: undefined });
       try {

@@ -6,7 +6,8 @@
  * tests that want to kill "the coordinator" find it this way.
  */
 export function transactionStatePartitionFor(transactionalId: string, partitionCount: number): number {
-  if (!Number.isInteger(partitionCount) || partitionCount < 1) throw new Error(`partition count must be a positive integer, got ${partitionCount}`);
+  if (!Number.isInteger(partitionCount) || partitionCount < 1)
+    throw new Error(`partition count must be a positive integer, got ${partitionCount}`);
   return kafkaAbs(javaStringHashCode(transactionalId)) % partitionCount;
 }
 

@@ -37,7 +37,13 @@ describe('relay as a Nest app (RelayModule, /health, /metrics)', () => {
     try {
       const prefix = uniqueName('lsapp');
       app = await NestFactory.create(
-        RelayAppModule.register({ name: prefix, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: prefix, initialPosition: { gtidSet: await gtidBinlogPos(admin) } }),
+        RelayAppModule.register({
+          name: prefix,
+          mysql: relayUser.connection,
+          kafka: kafkaConnectionFromEnv(process.env),
+          topicPrefix: prefix,
+          initialPosition: { gtidSet: await gtidBinlogPos(admin) },
+        }),
         { logger: false },
       );
       await app.listen(0, '127.0.0.1');
@@ -49,10 +55,14 @@ describe('relay as a Nest app (RelayModule, /health, /metrics)', () => {
       expect(await health.json()).toMatchObject({ healthy: true, state: 'publishing', name: prefix });
 
       await insertOutboxRows(admin, [testOutboxEvent('acct', 'a-1', { seq: 1 }), testOutboxEvent('acct', 'a-1', { seq: 2 })]);
-      const metrics = await waitFor('2 events in /metrics', async () => {
-        const text = await (await fetch(`${base}/metrics`)).text();
-        return /^lockstep_relay_events_published_total 2$/m.test(text) ? text : undefined;
-      }, { timeoutMs: 60_000 });
+      const metrics = await waitFor(
+        '2 events in /metrics',
+        async () => {
+          const text = await (await fetch(`${base}/metrics`)).text();
+          return /^lockstep_relay_events_published_total 2$/m.test(text) ? text : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       expect(metrics).toMatch(/^lockstep_relay_kafka_commit_seconds_count \d+/m);
       expect(metrics).toMatch(/^lockstep_relay_batch_size_events_bucket\{le="1"\}/m);
       expect(metrics).toMatch(/^lockstep_relay_state\{state="publishing"\} 1$/m);
@@ -69,7 +79,19 @@ describe('relay as a Nest app (RelayModule, /health, /metrics)', () => {
   });
 
   it('forRootAsync builds the relay from a factory', async () => {
-    @Module({ imports: [RelayModule.forRootAsync({ useFactory: async () => ({ name: uniqueName('async'), mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: uniqueName('lsasync'), initialPosition: 'current' as const }) })] })
+    @Module({
+      imports: [
+        RelayModule.forRootAsync({
+          useFactory: async () => ({
+            name: uniqueName('async'),
+            mysql: relayUser.connection,
+            kafka: kafkaConnectionFromEnv(process.env),
+            topicPrefix: uniqueName('lsasync'),
+            initialPosition: 'current' as const,
+          }),
+        }),
+      ],
+    })
     class AsyncModule {}
     const ctx = await NestFactory.createApplicationContext(AsyncModule, { logger: false });
     const relay = ctx.get(Relay);

@@ -39,13 +39,10 @@ Brokers and security come from LOCKSTEP_KAFKA_BROKERS / LOCKSTEP_KAFKA_SSL / LOC
   run: ({ positionals, values, env }) => dlq(positionals, values, env),
 };
 
-async function dlq(
-  positionals: readonly string[],
-  values: CommandInput['values'],
-  env: NodeJS.ProcessEnv,
-): Promise<number> {
+async function dlq(positionals: readonly string[], values: CommandInput['values'], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, topic] = positionals;
-  if (!topic || (command !== 'list' && command !== 'redrive') || positionals.length > 2) throw new UsageError('give list or redrive, then the dead-letter topic');
+  if (!topic || (command !== 'list' && command !== 'redrive') || positionals.length > 2)
+    throw new UsageError('give list or redrive, then the dead-letter topic');
   const filters = {
     kafka: kafkaConnectionFromEnv(env),
     deadLetterTopic: topic,
@@ -55,7 +52,9 @@ async function dlq(
   if (command === 'list') {
     const records = await listDeadLetters(filters);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(records.map(({ key, value, ...r }) => ({ ...r, key: key?.toString('utf8') ?? null, valueBytes: value?.length ?? 0 })))}\n`);
+      process.stdout.write(
+        `${JSON.stringify(records.map(({ key, value, ...r }) => ({ ...r, key: key?.toString('utf8') ?? null, valueBytes: value?.length ?? 0 })))}\n`,
+      );
     } else {
       process.stdout.write('position\treason\ttype\tevent id\toriginal\tconsumer\tdead-lettered at\terror\n');
       for (const r of records) process.stdout.write(`${row(r)}\n`);
@@ -63,7 +62,11 @@ async function dlq(
     }
     return 0;
   }
-  const result = await redriveDeadLetters({ ...filters, dryRun: values['dry-run'] === true, cursorGroup: values['cursor-group'] as string | undefined });
+  const result = await redriveDeadLetters({
+    ...filters,
+    dryRun: values['dry-run'] === true,
+    cursorGroup: values['cursor-group'] as string | undefined,
+  });
   for (const r of result.matched) process.stdout.write(`${row(r)}\n`);
   process.stdout.write(
     values['dry-run']

@@ -1,5 +1,13 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { DEFAULT_OUTBOX_TABLE, DEFAULT_RELAY_CHECKPOINT_TABLE, kafkaConnectionFromEnv, kafkajsConfig, mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
+import {
+  DEFAULT_OUTBOX_TABLE,
+  DEFAULT_RELAY_CHECKPOINT_TABLE,
+  kafkaConnectionFromEnv,
+  kafkajsConfig,
+  mysqlSslFromEnv,
+  mysqlUrlFromEnv,
+  parseMysqlUrl,
+} from '@lockstep/core';
 import { evaluatePreflight, gatherPreflightFacts } from '@lockstep/relay';
 import type { CliCommand } from '../cli-command.js';
 
@@ -31,17 +39,24 @@ async function doctor(env: NodeJS.ProcessEnv): Promise<number> {
   const db = parseMysqlUrl(mysqlUrl);
   console.log(`MySQL ${db.host}:${db.port}/${db.database} as ${db.user}`);
   try {
-    const facts = await gatherPreflightFacts({ ...db, ssl: mysqlSslFromEnv(env) }, {
-      database: env.LOCKSTEP_OUTBOX_DATABASE ?? db.database,
-      table: env.LOCKSTEP_OUTBOX_TABLE ?? DEFAULT_OUTBOX_TABLE,
-      checkpointTable: env.LOCKSTEP_RELAY_CHECKPOINT_TABLE ?? DEFAULT_RELAY_CHECKPOINT_TABLE,
-    });
+    const facts = await gatherPreflightFacts(
+      { ...db, ssl: mysqlSslFromEnv(env) },
+      {
+        database: env.LOCKSTEP_OUTBOX_DATABASE ?? db.database,
+        table: env.LOCKSTEP_OUTBOX_TABLE ?? DEFAULT_OUTBOX_TABLE,
+        checkpointTable: env.LOCKSTEP_RELAY_CHECKPOINT_TABLE ?? DEFAULT_RELAY_CHECKPOINT_TABLE,
+      },
+    );
     report(true, `server is ${facts.flavour}`);
     const problems = evaluatePreflight(facts);
     for (const p of problems) report(false, p.message, p.fix);
     if (problems.length === 0) report(true, 'binlog settings, GTIDs, grants and outbox table are fit for exactly-once');
   } catch (error) {
-    report(false, `cannot connect or query: ${(error as Error).message}`, 'check LOCKSTEP_MYSQL_URL (user, password, host, port, database)');
+    report(
+      false,
+      `cannot connect or query: ${(error as Error).message}`,
+      'check LOCKSTEP_MYSQL_URL (user, password, host, port, database)',
+    );
   }
 
   const kafka = kafkaConnectionFromEnv(env);
@@ -52,20 +67,31 @@ async function doctor(env: NodeJS.ProcessEnv): Promise<number> {
     await admin.connect();
     const cluster = await admin.describeCluster();
     report(true, `broker reachable (${cluster.brokers.length} broker(s), controller ${cluster.controller})`);
-    const producer = client.producer({ transactionalId: `lockstep-doctor-${process.pid}`, idempotent: true, maxInFlightRequests: 1 });
+    const producer = client.producer({
+      transactionalId: `lockstep-doctor-${process.pid}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     try {
       const tx = await producer.transaction();
       await tx.abort();
       report(true, 'transactions work (transactional producer initialised, transaction aborted)');
     } catch (error) {
-      report(false, `transactions fail: ${(error as Error).message}`,
-        'the broker needs a transaction state log: set transaction.state.log.replication.factor and transaction.state.log.min.isr <= the number of brokers');
+      report(
+        false,
+        `transactions fail: ${(error as Error).message}`,
+        'the broker needs a transaction state log: set transaction.state.log.replication.factor and transaction.state.log.min.isr <= the number of brokers',
+      );
     } finally {
       await producer.disconnect();
     }
   } catch (error) {
-    report(false, `broker unreachable: ${(error as Error).message}`, 'check LOCKSTEP_KAFKA_BROKERS and LOCKSTEP_KAFKA_SSL/SASL_* settings');
+    report(
+      false,
+      `broker unreachable: ${(error as Error).message}`,
+      'check LOCKSTEP_KAFKA_BROKERS and LOCKSTEP_KAFKA_SSL/SASL_* settings',
+    );
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

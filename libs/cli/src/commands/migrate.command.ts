@@ -48,13 +48,17 @@ Use a user allowed to CREATE tables (not the relay's replication user).
     await dataSource.initialize();
     try {
       if (values.list === true) {
-        const pending = new Set((await pendingMigrationNames(dataSource)));
+        const pending = new Set(await pendingMigrationNames(dataSource));
         for (const m of dataSource.migrations) console.log(`${pending.has(m.name ?? '') ? 'pending' : 'applied'}  ${m.name}`);
         return 0;
       }
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       for (const m of applied) console.log(`applied ${m.name}`);
-      console.log(applied.length === 0 ? `${db.database}: Lockstep tables are up to date` : `${db.database}: ${applied.length} migration(s) applied`);
+      console.log(
+        applied.length === 0
+          ? `${db.database}: Lockstep tables are up to date`
+          : `${db.database}: ${applied.length} migration(s) applied`,
+      );
       return 0;
     } finally {
       await dataSource.destroy();
@@ -66,7 +70,9 @@ Use a user allowed to CREATE tables (not the relay's replication user).
 async function pendingMigrationNames(dataSource: DataSource): Promise<string[]> {
   const hasPending = await dataSource.showMigrations();
   if (!hasPending) return [];
-  const table = await dataSource.query<{ name: string }[]>(`SELECT name FROM \`${LOCKSTEP_MIGRATIONS_TABLE}\``).catch(() => [] as { name: string }[]);
+  const table = await dataSource
+    .query<{ name: string }[]>(`SELECT name FROM \`${LOCKSTEP_MIGRATIONS_TABLE}\``)
+    .catch(() => [] as { name: string }[]);
   const applied = new Set(table.map((r) => r.name));
   return dataSource.migrations.map((m) => m.name ?? '').filter((n) => !applied.has(n));
 }

@@ -1,9 +1,4 @@
-import {
-  kafkaConnectionFromEnv,
-  mysqlSslFromEnv,
-  mysqlUrlFromEnv,
-  parseMysqlUrl,
-} from '@lockstep/core';
+import { kafkaConnectionFromEnv, mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl } from '@lockstep/core';
 import { templateTopicRouter, type RelayInitialPosition, type RelayOptions } from '@lockstep/relay';
 
 const int = (env: NodeJS.ProcessEnv, name: string): number | undefined => {
@@ -22,7 +17,8 @@ export function relayOptionsFromEnv(env: NodeJS.ProcessEnv): RelayOptions & { ht
     initialPosition = { gtidSet: env.LOCKSTEP_RELAY_INITIAL_GTID };
   } else if (env.LOCKSTEP_RELAY_INITIAL_POSITION) {
     const p = env.LOCKSTEP_RELAY_INITIAL_POSITION;
-    if (p !== 'earliest' && p !== 'current') throw new TypeError(`LOCKSTEP_RELAY_INITIAL_POSITION must be earliest or current, got "${p}"`);
+    if (p !== 'earliest' && p !== 'current')
+      throw new TypeError(`LOCKSTEP_RELAY_INITIAL_POSITION must be earliest or current, got "${p}"`);
     initialPosition = p;
   }
   const startFrom = env.LOCKSTEP_RELAY_START_FROM;
@@ -44,7 +40,8 @@ export function relayOptionsFromEnv(env: NodeJS.ProcessEnv): RelayOptions & { ht
   set('outboxTable', env.LOCKSTEP_OUTBOX_TABLE || undefined);
   set('checkpointTable', checkpointTable === 'off' ? false : checkpointTable || undefined);
   set('topicPrefix', env.LOCKSTEP_TOPIC_PREFIX || undefined);
-  if (env.LOCKSTEP_TOPIC_TEMPLATE) set('topicRouter', templateTopicRouter(env.LOCKSTEP_TOPIC_TEMPLATE, env.LOCKSTEP_TOPIC_PREFIX || undefined));
+  if (env.LOCKSTEP_TOPIC_TEMPLATE)
+    set('topicRouter', templateTopicRouter(env.LOCKSTEP_TOPIC_TEMPLATE, env.LOCKSTEP_TOPIC_PREFIX || undefined));
   set('topicPartitions', int(env, 'LOCKSTEP_TOPIC_PARTITIONS'));
   set('checkpointTopic', env.LOCKSTEP_RELAY_CHECKPOINT_TOPIC || undefined);
   set('initialPosition', initialPosition);

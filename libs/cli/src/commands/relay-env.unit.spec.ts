@@ -39,9 +39,13 @@ describe('relayOptionsFromEnv', () => {
     const row = { aggregateType: 'order', eventType: 'order.placed', aggregateId: 'o-1' };
     const o = relayOptionsFromEnv({ LOCKSTEP_TOPIC_PREFIX: 'acme', LOCKSTEP_TOPIC_TEMPLATE: '{prefix}-{aggregate_type}-v1' });
     expect(o.topicRouter?.(row)).toBe('acme-order-v1');
-    expect(relayOptionsFromEnv({ LOCKSTEP_TOPIC_TEMPLATE: 'events.{event_type}' }).topicRouter?.(row)).toBe('events.order.placed');
+    expect(relayOptionsFromEnv({ LOCKSTEP_TOPIC_TEMPLATE: 'events.{event_type}' }).topicRouter?.(row)).toBe(
+      'events.order.placed',
+    );
     expect(relayOptionsFromEnv({}).topicRouter).toBeUndefined();
-    expect(() => relayOptionsFromEnv({ LOCKSTEP_TOPIC_TEMPLATE: '{prefix}.{aggregate}' })).toThrow(/unknown placeholder \{aggregate\}; use \{prefix\}, \{aggregate_type\}/);
+    expect(() => relayOptionsFromEnv({ LOCKSTEP_TOPIC_TEMPLATE: '{prefix}.{aggregate}' })).toThrow(
+      /unknown placeholder \{aggregate\}; use \{prefix\}, \{aggregate_type\}/,
+    );
   });
 
   it('has defaults and rejects nonsense with the variable name', () => {

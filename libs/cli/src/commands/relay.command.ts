@@ -10,7 +10,8 @@ export const EXIT_FENCED = 3;
 
 /** Lines like Nest's logger prints, without Nest: the relay process needs no application container. */
 function consoleLogger(context: string): RelayLogger {
-  const line = (level: string, message: string): string => `[lockstep] ${process.pid} - ${new Date().toISOString()} ${level} [${context}] ${message}`;
+  const line = (level: string, message: string): string =>
+    `[lockstep] ${process.pid} - ${new Date().toISOString()} ${level} [${context}] ${message}`;
   return {
     log: (m) => console.log(line('LOG', m)),
     warn: (m) => console.warn(line('WARN', m)),
@@ -59,7 +60,10 @@ Exit codes: 0 stopped by a signal, 1 fatal (the message says how to fix it), 3 f
         const code = error instanceof LockstepError ? ` ${error.code}` : '';
         logger.error(fenced ? `FENCED${code}: ${(error as Error).message}` : `fatal${code}: ${(error as Error).message}`);
         stopping = true;
-        relay.stop().catch(() => undefined).finally(() => resolve(fenced ? EXIT_FENCED : EXIT_FATAL));
+        relay
+          .stop()
+          .catch(() => undefined)
+          .finally(() => resolve(fenced ? EXIT_FENCED : EXIT_FATAL));
       });
     });
     try {

@@ -36,15 +36,21 @@ async function replay(a: CommandInput['values'], env: NodeJS.ProcessEnv): Promis
   const database = options.outboxDatabase ?? options.mysql.database;
   let after = a.after as string | undefined;
   const fromRelay = a['after-checkpoint'] as string | undefined;
-  if ((after === undefined) === (fromRelay === undefined)) throw new UsageError('give exactly one of --after and --after-checkpoint');
+  if ((after === undefined) === (fromRelay === undefined))
+    throw new UsageError('give exactly one of --after and --after-checkpoint');
   if (typeof fromRelay === 'string') {
     const table = options.checkpointTable || DEFAULT_RELAY_CHECKPOINT_TABLE;
     const c = await mysql.createConnection({ ...options.mysql, connectTimeout: 5_000 } as mysql.ConnectionOptions);
     try {
-      const [rows] = await c.query<mysql.RowDataPacket[]>(`SELECT last_event_id FROM ${quoteIdent(database)}.${quoteIdent(table)} WHERE relay_name = ?`, [fromRelay]);
+      const [rows] = await c.query<mysql.RowDataPacket[]>(
+        `SELECT last_event_id FROM ${quoteIdent(database)}.${quoteIdent(table)} WHERE relay_name = ?`,
+        [fromRelay],
+      );
       const id = rows[0]?.last_event_id as Buffer | null | undefined;
       if (!id) {
-        console.error(`relay "${fromRelay}" has no mirrored checkpoint with an event id in ${table}; pass --after <event-id> instead`);
+        console.error(
+          `relay "${fromRelay}" has no mirrored checkpoint with an event id in ${table}; pass --after <event-id> instead`,
+        );
         return 1;
       }
       after = uuidToString(id);
@@ -72,6 +78,9 @@ async function replay(a: CommandInput['values'], env: NodeJS.ProcessEnv): Promis
     onPage: (p) => console.log(`${dryRun ? 'would re-publish' : 're-published'} ${p.events} events up to ${p.lastId}`),
   });
   if (result.events === 0) console.log(`nothing to replay after ${after}`);
-  else console.log(`${dryRun ? 'dry run: would re-publish' : 're-published'} ${result.events} events, ${result.firstId} .. ${result.lastId}, to ${result.topics.join(', ')}`);
+  else
+    console.log(
+      `${dryRun ? 'dry run: would re-publish' : 're-published'} ${result.events} events, ${result.firstId} .. ${result.lastId}, to ${result.topics.join(', ')}`,
+    );
   return 0;
 }

@@ -1,6 +1,13 @@
 import mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
-import { DEFAULT_OUTBOX_TABLE, DEFAULT_RELAY_CHECKPOINT_TABLE, mysqlSslFromEnv, mysqlUrlFromEnv, parseMysqlUrl, quoteIdent } from '@lockstep/core';
+import {
+  DEFAULT_OUTBOX_TABLE,
+  DEFAULT_RELAY_CHECKPOINT_TABLE,
+  mysqlSslFromEnv,
+  mysqlUrlFromEnv,
+  parseMysqlUrl,
+  quoteIdent,
+} from '@lockstep/core';
 import { readBinlogEnd, transactionsBehind } from '@lockstep/relay';
 import type { CliCommand } from '../cli-command.js';
 
@@ -40,7 +47,13 @@ async function status(env: NodeJS.ProcessEnv): Promise<number> {
   const db = parseMysqlUrl(mysqlUrlFromEnv(env));
   const outbox = quoteIdent(env.LOCKSTEP_OUTBOX_TABLE ?? DEFAULT_OUTBOX_TABLE);
   const checkpoints = quoteIdent(env.LOCKSTEP_RELAY_CHECKPOINT_TABLE ?? DEFAULT_RELAY_CHECKPOINT_TABLE);
-  const c = await mysql.createConnection({ ...db, ssl: mysqlSslFromEnv(env), dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  const c = await mysql.createConnection({
+    ...db,
+    ssl: mysqlSslFromEnv(env),
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
   try {
     const [relays] = await c.query<CheckpointRow[]>(
       `SELECT relay_name, gtid_set, events_published, last_event_created_at, updated_at FROM ${checkpoints} ORDER BY relay_name`,
@@ -50,7 +63,9 @@ async function status(env: NodeJS.ProcessEnv): Promise<number> {
       return 0;
     }
     const binlogEnd = await readBinlogEnd(c);
-    console.log('| relay | checkpoint (GTID) | published | lag events | lag bytes | lag transactions | lag seconds | checkpoint at |');
+    console.log(
+      '| relay | checkpoint (GTID) | published | lag events | lag bytes | lag transactions | lag seconds | checkpoint at |',
+    );
     console.log('|---|---|---:|---:|---:|---:|---:|---|');
     for (const r of relays) {
       const since = r.last_event_created_at ?? '1970-01-01 00:00:00';
@@ -60,7 +75,9 @@ async function status(env: NodeJS.ProcessEnv): Promise<number> {
          FROM ${outbox} WHERE created_at > ?`,
         [since, since],
       );
-      console.log(`| ${r.relay_name} | ${r.gtid_set} | ${r.events_published} | ${lag.events} | ${lag.bytes} | ${transactionsBehind(binlogEnd, String(r.gtid_set))} | ${Number(lag.seconds ?? 0).toFixed(3)} | ${r.updated_at} UTC |`);
+      console.log(
+        `| ${r.relay_name} | ${r.gtid_set} | ${r.events_published} | ${lag.events} | ${lag.bytes} | ${transactionsBehind(binlogEnd, String(r.gtid_set))} | ${Number(lag.seconds ?? 0).toFixed(3)} | ${r.updated_at} UTC |`,
+      );
     }
     return 0;
   } finally {

@@ -61,7 +61,15 @@ describe('dead-letter headers', () => {
 
   it('re-drive keeps the original headers only, plus where it came from', () => {
     const at = new Date('2026-11-24T21:00:00.000Z');
-    const h = redriveHeaders({ 'lockstep-id': 'id-1', [DeadLetterHeader.reason]: 'x', [DeadLetterHeader.redrivenAt]: 'old' }, 't.dlq:0:5', at);
-    expect(h).toEqual({ 'lockstep-id': 'id-1', [DeadLetterHeader.redrivenAt]: at.toISOString(), [DeadLetterHeader.redrivenFrom]: 't.dlq:0:5' });
+    const h = redriveHeaders(
+      { 'lockstep-id': 'id-1', [DeadLetterHeader.reason]: 'x', [DeadLetterHeader.redrivenAt]: 'old' },
+      't.dlq:0:5',
+      at,
+    );
+    expect(h).toEqual({
+      'lockstep-id': 'id-1',
+      [DeadLetterHeader.redrivenAt]: at.toISOString(),
+      [DeadLetterHeader.redrivenFrom]: 't.dlq:0:5',
+    });
   });
 });

@@ -85,13 +85,23 @@ export function summarizeValidationErrors(errors: ValidationError[], parent = ''
 export async function decodeRecord(record: ConsumedRecord, options: DecoderOptions): Promise<DecodedRecord> {
   const envelope = readEnvelope(record);
   if (!envelope.eventIdBytes || !envelope.eventType) {
-    return { kind: 'reject', envelope, reason: 'invalid-envelope', message: `missing or invalid ${LockstepHeader.id} / ${LockstepHeader.type} header` };
+    return {
+      kind: 'reject',
+      envelope,
+      reason: 'invalid-envelope',
+      message: `missing or invalid ${LockstepHeader.id} / ${LockstepHeader.type} header`,
+    };
   }
   const eventClass = options.classFor(envelope.eventType);
   if (!eventClass) return { kind: 'unknown-type', envelope };
   const size = record.value?.length ?? 0;
   if (size > options.maxPayloadBytes) {
-    return { kind: 'reject', envelope, reason: 'oversize', message: `payload is ${size} bytes, the limit is ${options.maxPayloadBytes}` };
+    return {
+      kind: 'reject',
+      envelope,
+      reason: 'oversize',
+      message: `payload is ${size} bytes, the limit is ${options.maxPayloadBytes}`,
+    };
   }
   if (!record.value) return { kind: 'reject', envelope, reason: 'not-an-object', message: 'record has no value' };
   const parsed = safeJsonParse(record.value);
@@ -100,7 +110,12 @@ export async function decodeRecord(record: ConsumedRecord, options: DecoderOptio
   try {
     event = plainToInstance(eventClass, parsed.value);
   } catch (error) {
-    return { kind: 'reject', envelope, reason: 'validation-failed', message: `could not build ${eventClass.name}: ${(error as Error).message}` };
+    return {
+      kind: 'reject',
+      envelope,
+      reason: 'validation-failed',
+      message: `could not build ${eventClass.name}: ${(error as Error).message}`,
+    };
   }
   const errors = await validate(event, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {

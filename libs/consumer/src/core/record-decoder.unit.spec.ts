@@ -22,7 +22,10 @@ const options = { maxPayloadBytes: 64, classFor: (type: string) => (type === 'ba
 
 describe('decodeRecord', () => {
   it('builds a validated instance of the event class', async () => {
-    const d = await decodeRecord(record('{"account":"a","cents":5}', { [LockstepHeader.occurredAt]: '2026-11-24T20:00:00.000001Z' }), options);
+    const d = await decodeRecord(
+      record('{"account":"a","cents":5}', { [LockstepHeader.occurredAt]: '2026-11-24T20:00:00.000001Z' }),
+      options,
+    );
     expect(d.kind).toBe('event');
     if (d.kind !== 'event') return;
     expect(d.event).toBeInstanceOf(Deposit);
@@ -45,10 +48,21 @@ describe('decodeRecord', () => {
   });
 
   it('sorts out envelopes, unknown types, prototype keys and empty values', async () => {
-    expect(await decodeRecord(record('{}', { [LockstepHeader.id]: 'not-a-uuid' }), options)).toMatchObject({ kind: 'reject', reason: 'invalid-envelope' });
-    expect(await decodeRecord(record('{}', { [LockstepHeader.type]: '' }), options)).toMatchObject({ kind: 'reject', reason: 'invalid-envelope' });
-    expect(await decodeRecord(record('{}', { [LockstepHeader.type]: 'bank.other' }), options)).toMatchObject({ kind: 'unknown-type' });
-    expect(await decodeRecord(record('{"__proto__":{"cents":1}}'), options)).toMatchObject({ kind: 'reject', reason: 'forbidden-key' });
+    expect(await decodeRecord(record('{}', { [LockstepHeader.id]: 'not-a-uuid' }), options)).toMatchObject({
+      kind: 'reject',
+      reason: 'invalid-envelope',
+    });
+    expect(await decodeRecord(record('{}', { [LockstepHeader.type]: '' }), options)).toMatchObject({
+      kind: 'reject',
+      reason: 'invalid-envelope',
+    });
+    expect(await decodeRecord(record('{}', { [LockstepHeader.type]: 'bank.other' }), options)).toMatchObject({
+      kind: 'unknown-type',
+    });
+    expect(await decodeRecord(record('{"__proto__":{"cents":1}}'), options)).toMatchObject({
+      kind: 'reject',
+      reason: 'forbidden-key',
+    });
     expect(await decodeRecord(record(null), options)).toMatchObject({ kind: 'reject', reason: 'not-an-object' });
   });
 });

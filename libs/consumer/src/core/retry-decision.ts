@@ -21,8 +21,17 @@ export type FailureSource = 'handler' | 'lockstep';
 // Driver errors that say "the connection is gone", not "this event is bad": never a reason to
 // dead-letter an event, whoever ran the query. mysql2 errors carry no `retriable` of their own.
 const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN', 'PROTOCOL_SEQUENCE_TIMEOUT', 'POOL_CLOSED', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'POOL_CLOSED',
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
 ]);
 
 /** True for a MySQL driver error (or a TypeORM error wrapping one) that means the connection is gone. */

@@ -6,7 +6,9 @@ import { decideRetry } from './retry-decision.js';
 describe('decideRetry', () => {
   it("waits out Lockstep's own failures and driver connection errors, whatever the attempt", () => {
     expect(decideRetry('lockstep', new Error('commit failed'), 9, 5)).toBe('wait-for-infrastructure');
-    expect(decideRetry('handler', Object.assign(new Error('gone'), { code: 'PROTOCOL_CONNECTION_LOST' }), 5, 5)).toBe('wait-for-infrastructure');
+    expect(decideRetry('handler', Object.assign(new Error('gone'), { code: 'PROTOCOL_CONNECTION_LOST' }), 5, 5)).toBe(
+      'wait-for-infrastructure',
+    );
     expect(decideRetry('handler', { driverError: { code: 'ECONNRESET' } }, 1, 5)).toBe('wait-for-infrastructure');
   });
 

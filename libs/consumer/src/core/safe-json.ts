@@ -1,9 +1,7 @@
 /** Why a payload could not become a plain object. */
 export type JsonRejection = 'malformed-json' | 'forbidden-key' | 'not-an-object';
 
-export type SafeJsonResult =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; reason: JsonRejection; message: string };
+export type SafeJsonResult = { ok: true; value: Record<string, unknown> } | { ok: false; reason: JsonRejection; message: string };
 
 // `__proto__` survives JSON.parse as an own property, and `plainToInstance` / spread / merge
 // helpers downstream may then assign it and change an object's prototype. `constructor` and
@@ -27,7 +25,11 @@ export function safeJsonParse(bytes: Buffer | string): SafeJsonResult {
     // V8's message quotes the payload ("Unexpected token ..., "{"secret":..." is not valid
     // JSON"): keep only the position, payloads never reach logs or dead-letter headers.
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    return { ok: false, reason: 'malformed-json', message: `payload is not valid JSON${position ? ` (at position ${position})` : ''}` };
+    return {
+      ok: false,
+      reason: 'malformed-json',
+      message: `payload is not valid JSON${position ? ` (at position ${position})` : ''}`,
+    };
   }
   if (forbidden !== undefined) {
     return { ok: false, reason: 'forbidden-key', message: `payload contains the forbidden key "${forbidden}"` };

@@ -18,14 +18,18 @@ export const {
   ConfigurableModuleClass: LockstepConsumerConfigurableModule,
   OPTIONS_TYPE: LOCKSTEP_CONSUMER_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: LOCKSTEP_CONSUMER_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<LockstepConsumerModuleOptions>({ moduleName: 'LockstepConsumer', optionsInjectionToken: LOCKSTEP_CONSUMER_OPTIONS })
+} = new ConfigurableModuleBuilder<LockstepConsumerModuleOptions>({
+  moduleName: 'LockstepConsumer',
+  optionsInjectionToken: LOCKSTEP_CONSUMER_OPTIONS,
+})
   .setClassMethodName('forRoot')
   .setExtras<LockstepConsumerModuleExtras>(defaultExtras, (definition, extras) => {
     // The server is built inside DI, from the options and the DataSource TypeOrmModule made
     // (and initialised): `app.get(LockstepServer)` is all main.ts needs.
     const server: Provider = {
       provide: LockstepServer,
-      useFactory: (options: LockstepConsumerModuleOptions, dataSource: DataSource) => new LockstepServer({ ...options, dataSource }),
+      useFactory: (options: LockstepConsumerModuleOptions, dataSource: DataSource) =>
+        new LockstepServer({ ...options, dataSource }),
       inject: [LOCKSTEP_CONSUMER_OPTIONS, getDataSourceToken(extras.dataSourceName)],
     };
     const metricsPath = extras.metricsPath ?? defaultExtras.metricsPath;

@@ -89,7 +89,10 @@ export class LockstepServer extends Server<Record<string, never>, Status> implem
       throw new ConsumerConfigError('no dataSource', 'pass the TypeORM DataSource of the read model (app.get(DataSource))');
     }
     if (!options.kafka?.brokers?.length) {
-      throw new ConsumerConfigError('no Kafka brokers', "pass kafka: { brokers: ['host:9092'], ssl: false } (kafkaConnectionFromEnv(process.env) reads LOCKSTEP_KAFKA_*)");
+      throw new ConsumerConfigError(
+        'no Kafka brokers',
+        "pass kafka: { brokers: ['host:9092'], ssl: false } (kafkaConnectionFromEnv(process.env) reads LOCKSTEP_KAFKA_*)",
+      );
     }
     this.groupId = options.groupId ?? options.consumerName;
     this.registry = options.registry ?? globalRegistry;
@@ -119,18 +122,30 @@ export class LockstepServer extends Server<Record<string, never>, Status> implem
       return { healthy: false, status, reason: this.waitingFor ?? `the consumer is ${status}`, stalledPartitions: [] };
     }
     if (this.source?.isRunning?.() === false) {
-      return { healthy: false, status, reason: 'the Kafka consumer stopped after an error it does not restart from', stalledPartitions: [] };
+      return {
+        healthy: false,
+        status,
+        reason: 'the Kafka consumer stopped after an error it does not restart from',
+        stalledPartitions: [],
+      };
     }
     const stalledPartitions = this.processor?.stalledPartitions(this.options.stallAfterMs ?? 60_000, now) ?? [];
     if (stalledPartitions.length > 0) {
-      const list = stalledPartitions.map((p) => `${p.topic}[${p.partition}] for ${Math.round(p.stalledForMs / 1000)} s`).join(', ');
+      const list = stalledPartitions
+        .map((p) => `${p.topic}[${p.partition}] for ${Math.round(p.stalledForMs / 1000)} s`)
+        .join(', ');
       return { healthy: false, status, reason: `no progress on ${list}`, stalledPartitions };
     }
     return { healthy: true, status, stalledPartitions };
   }
 
   /** Called by Nest for each `@LockstepHandler()` method (through `EventPattern`). */
-  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+  override addHandler(
+    pattern: unknown,
+    callback: MessageHandler,
+    isEventHandler = false,
+    extras: Record<string, unknown> = {},
+  ): void {
     super.addHandler(pattern, callback, isEventHandler, extras);
     const binding = extras[LOCKSTEP_HANDLER_EXTRAS] as LockstepHandlerBinding | undefined;
     if (!binding) {
@@ -156,7 +171,10 @@ export class LockstepServer extends Server<Record<string, never>, Status> implem
   private async start(): Promise<void> {
     const o = this.options;
     if (!o.dataSource.isInitialized) {
-      throw new ConsumerConfigError('the DataSource is not initialised', 'await dataSource.initialize() (TypeOrmModule does it for you) before starting the microservice');
+      throw new ConsumerConfigError(
+        'the DataSource is not initialised',
+        'await dataSource.initialize() (TypeOrmModule does it for you) before starting the microservice',
+      );
     }
     const missing = await this.store.missingTables();
     if (missing.length > 0) {
@@ -207,7 +225,9 @@ export class LockstepServer extends Server<Record<string, never>, Status> implem
     this.processor = processor;
     source.onAssignment((assigned) => {
       processor.forgetPartitions();
-      const list = Object.entries(assigned).map(([topic, partitions]) => `${topic}[${[...partitions].sort((a, b) => a - b).join(',')}]`);
+      const list = Object.entries(assigned).map(
+        ([topic, partitions]) => `${topic}[${[...partitions].sort((a, b) => a - b).join(',')}]`,
+      );
       this.logger.log(`group ${this.groupId}: assigned ${list.length > 0 ? list.join(' ') : 'no partitions'}`);
     });
     try {
@@ -231,7 +251,9 @@ export class LockstepServer extends Server<Record<string, never>, Status> implem
       this.retentionTimer.unref();
     }
     this.setStatus('connected');
-    this.logger.log(`consumer ${o.consumerName} (group ${this.groupId}) reading ${o.topics.join(', ')} in ${o.mode ?? 'event'} mode`);
+    this.logger.log(
+      `consumer ${o.consumerName} (group ${this.groupId}) reading ${o.topics.join(', ')} in ${o.mode ?? 'event'} mode`,
+    );
   }
 
   /** Deletes this consumer's inbox rows older than `days` (default: the configured retention). */

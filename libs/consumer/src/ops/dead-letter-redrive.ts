@@ -53,7 +53,10 @@ export interface DeadLetterRedriveResult {
   duplicates: number;
 }
 
-const decode = (partition: number, m: { offset: string; key: Buffer | null; value: Buffer | null; headers?: Parameters<typeof headersToStrings>[0] }): DeadLetterRecord => {
+const decode = (
+  partition: number,
+  m: { offset: string; key: Buffer | null; value: Buffer | null; headers?: Parameters<typeof headersToStrings>[0] },
+): DeadLetterRecord => {
   const h = headersToStrings(m.headers);
   const p = h[DeadLetterHeader.originalPartition];
   return {
@@ -94,7 +97,10 @@ async function readToEnd(
     ends = new Map(high.map((o) => [o.partition, BigInt(o.high)]));
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
     starts = new Map(
-      (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? BigInt(p.offset) : low.get(p.partition) ?? 0n]),
+      (committed[0]?.partitions ?? []).map((p) => [
+        p.partition,
+        Number(p.offset) >= 0 ? BigInt(p.offset) : (low.get(p.partition) ?? 0n),
+      ]),
     );
     for (const [p, l] of low) if (!starts.has(p)) starts.set(p, l);
   } finally {
@@ -142,8 +148,7 @@ async function readToEnd(
   records.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
   return {
     records,
-    commit: () =>
-      consumer.commitOffsets([...ends].map(([partition, end]) => ({ topic, partition, offset: end.toString() }))),
+    commit: () => consumer.commitOffsets([...ends].map(([partition, end]) => ({ topic, partition, offset: end.toString() }))),
     close,
   };
 }
@@ -154,7 +159,12 @@ const matches = (r: DeadLetterRecord, o: DeadLetterReadOptions): boolean =>
 /** Lists every record of a dead-letter topic (nothing is consumed or moved). */
 export async function listDeadLetters(options: DeadLetterReadOptions): Promise<DeadLetterRecord[]> {
   const kafka = createKafka(options.kafka, 'lockstep-dlq');
-  const { records, close } = await readToEnd(kafka, options.deadLetterTopic, `lockstep-dlq-list-${randomBytes(6).toString('hex')}`, options.timeoutMs ?? 60_000);
+  const { records, close } = await readToEnd(
+    kafka,
+    options.deadLetterTopic,
+    `lockstep-dlq-list-${randomBytes(6).toString('hex')}`,
+    options.timeoutMs ?? 60_000,
+  );
   await close();
   return records.filter((r) => matches(r, options));
 }
@@ -197,7 +207,13 @@ export async function redriveDeadLetters(options: DeadLetterRedriveOptions): Pro
         await producer.send({
           topic: r.originalTopic,
           acks: -1,
-          messages: [{ key: r.key, value: r.value, headers: redriveHeaders(r.headers, `${options.deadLetterTopic}:${r.partition}:${r.offset}`, at) }],
+          messages: [
+            {
+              key: r.key,
+              value: r.value,
+              headers: redriveHeaders(r.headers, `${options.deadLetterTopic}:${r.partition}:${r.offset}`, at),
+            },
+          ],
         });
         redriven++;
       }

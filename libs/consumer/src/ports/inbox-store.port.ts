@@ -24,9 +24,15 @@ export interface InboxStore {
   /** Moves the stored position of the partition forward (never back) to `nextOffset`. */
   storeOffset(tx: StoreTransaction, topic: string, partition: number, nextOffset: bigint): Promise<void>;
   eventStatus(eventId: Buffer): Promise<EventStatus>;
-  recordDeadLetter(tx: StoreTransaction, d: { eventId: Buffer; topic: string; partition: number; offset: string; reason: string }): Promise<void>;
+  recordDeadLetter(
+    tx: StoreTransaction,
+    d: { eventId: Buffer; topic: string; partition: number; offset: string; reason: string },
+  ): Promise<void>;
   /** A re-driven copy of a dead-lettered event: forget the dead letter so it can be applied. */
   resetDeadLetter(tx: StoreTransaction, eventId: Buffer): Promise<void>;
-  park(tx: StoreTransaction, p: { topic: string; partition: number; key: string; headEventId: Buffer | null; headOffset: string }): Promise<void>;
+  park(
+    tx: StoreTransaction,
+    p: { topic: string; partition: number; key: string; headEventId: Buffer | null; headOffset: string },
+  ): Promise<void>;
   unpark(tx: StoreTransaction, topic: string, key: string): Promise<void>;
 }

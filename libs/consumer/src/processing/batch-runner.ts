@@ -31,14 +31,20 @@ export class BatchRunner {
       const current = run.take();
       try {
         const applied = await this.applier.applyInTransaction(work, current, 1);
-        this.applier.afterCommit(work, current.map((d) => d.envelope), applied);
+        this.applier.afterCommit(
+          work,
+          current.map((d) => d.envelope),
+          applied,
+        );
         return work.isActive();
       } catch (error) {
         if (!work.isActive()) return false;
         // Roll back the whole run and retry its events one by one: the good ones still apply
         // once, the bad one gets retries and the dead-letter path.
         const { topic, partition } = work.batch;
-        this.deps.logger.warn(`batch of ${current.length} on ${topic}[${partition}] failed (${describeError(failureCause(error))}); retrying per event`);
+        this.deps.logger.warn(
+          `batch of ${current.length} on ${topic}[${partition}] failed (${describeError(failureCause(error))}); retrying per event`,
+        );
         for (const d of current) if ((await this.processOne(work, d.envelope.record, d)) === ABORTED) return false;
         return true;
       }

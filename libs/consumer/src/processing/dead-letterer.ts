@@ -57,9 +57,22 @@ export class DeadLetterer {
       store.inTransaction(async (qr) => {
         if (e.eventIdBytes) {
           if (redriven) await store.resetDeadLetter(qr, e.eventIdBytes);
-          await store.recordDeadLetter(qr, { eventId: e.eventIdBytes, topic: r.topic, partition: r.partition, offset: r.offset, reason });
+          await store.recordDeadLetter(qr, {
+            eventId: e.eventIdBytes,
+            topic: r.topic,
+            partition: r.partition,
+            offset: r.offset,
+            reason,
+          });
         }
-        if (park) await store.park(qr, { topic: r.topic, partition: r.partition, key: e.key!, headEventId: e.eventIdBytes ?? null, headOffset: r.offset });
+        if (park)
+          await store.park(qr, {
+            topic: r.topic,
+            partition: r.partition,
+            key: e.key!,
+            headEventId: e.eventIdBytes ?? null,
+            headOffset: r.offset,
+          });
         await store.storeOffset(qr, r.topic, r.partition, BigInt(r.offset) + 1n);
       }),
     );
@@ -69,7 +82,9 @@ export class DeadLetterer {
       if (!work.state.parked.has(hash)) work.state.parked.set(hash, e.eventIdBytes?.toString('hex') ?? '');
     }
     work.count(e, reason === 'parked-behind' ? 'parked' : 'dead_lettered');
-    this.deps.logger.warn(`dead-lettered ${r.topic}[${r.partition}]@${r.offset} (${e.eventType ?? 'no type'} ${e.eventId ?? 'no id'}) to ${dlqTopic}: ${reason}: ${message}`);
+    this.deps.logger.warn(
+      `dead-lettered ${r.topic}[${r.partition}]@${r.offset} (${e.eventType ?? 'no type'} ${e.eventId ?? 'no id'}) to ${dlqTopic}: ${reason}: ${message}`,
+    );
     work.markDone(e);
   }
 

@@ -34,7 +34,7 @@ export class EventApplier {
       if (redriven && head === e.eventIdBytes.toString('hex')) unpark = true;
       else return this.deadLetterer.deadLetter(work, e, 'parked-behind', `key parked behind event ${head || '(without id)'}`);
     }
-    for (let attempt = 1; ; ) {
+    for (let attempt = 1; ;) {
       if (!work.isActive()) return ABORTED;
       try {
         const applied = await this.applyInTransaction(work, [d], attempt, { unpark });
@@ -43,13 +43,21 @@ export class EventApplier {
         return;
       } catch (error) {
         const cause = failureCause(error);
-        const decision = decideRetry(error instanceof HandlerFailure ? 'handler' : 'lockstep', cause, attempt, settings.maxAttempts);
+        const decision = decideRetry(
+          error instanceof HandlerFailure ? 'handler' : 'lockstep',
+          cause,
+          attempt,
+          settings.maxAttempts,
+        );
         if (decision === 'wait-for-infrastructure') {
-          logger.warn(`MySQL unavailable while applying ${e.record.topic}[${e.record.partition}]@${e.record.offset}: ${describeError(cause)}`);
+          logger.warn(
+            `MySQL unavailable while applying ${e.record.topic}[${e.record.partition}]@${e.record.offset}: ${describeError(cause)}`,
+          );
           if ((await work.pause(backoffDelay(attempt, settings.backoff))) === ABORTED) return ABORTED;
           continue;
         }
-        if (decision === 'dead-letter') return this.deadLetterer.deadLetter(work, e, 'handler-failed', describeError(cause), { unpark });
+        if (decision === 'dead-letter')
+          return this.deadLetterer.deadLetter(work, e, 'handler-failed', describeError(cause), { unpark });
         work.count(e, 'retried');
         logger.warn(`${e.eventType} ${e.eventId} attempt ${attempt}/${settings.maxAttempts} failed: ${describeError(cause)}`);
         if ((await work.pause(backoffDelay(attempt, settings.backoff))) === ABORTED) return ABORTED;
@@ -63,7 +71,12 @@ export class EventApplier {
    * inbox row (a duplicate skips its handler) and the handler; then the partition's next offset.
    * Returns which events were applied (not duplicates). A handler's throw is a HandlerFailure.
    */
-  async applyInTransaction(work: PartitionWork, events: EventRecord[], attempt: number, options: { unpark?: boolean } = {}): Promise<boolean[]> {
+  async applyInTransaction(
+    work: PartitionWork,
+    events: EventRecord[],
+    attempt: number,
+    options: { unpark?: boolean } = {},
+  ): Promise<boolean[]> {
     const { store, invoke } = this.deps;
     const { topic, partition } = work.batch;
     const last = events[events.length - 1].envelope.record;
@@ -94,7 +107,8 @@ export class EventApplier {
     envelopes.forEach((e, i) => {
       if (applied[i]) {
         work.count(e, 'applied');
-        if (e.occurredAt) metrics.lagObserved(settings.consumer, e.record.topic, Math.max(0, now - e.occurredAt.getTime()) / 1000);
+        if (e.occurredAt)
+          metrics.lagObserved(settings.consumer, e.record.topic, Math.max(0, now - e.occurredAt.getTime()) / 1000);
       } else {
         work.count(e, 'duplicate');
       }

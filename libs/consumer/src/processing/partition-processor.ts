@@ -37,7 +37,12 @@ export class PartitionProcessor {
     this.deadLetterer = new DeadLetterer(deps);
     this.applier = new EventApplier(deps, this.deadLetterer);
     this.unknownTypes = new UnknownTypePolicy(deps, this.deadLetterer);
-    this.batchRunner = new BatchRunner(deps, this.applier, (r) => this.decode(r), (w, r, d) => this.processOne(w, r, d));
+    this.batchRunner = new BatchRunner(
+      deps,
+      this.applier,
+      (r) => this.decode(r),
+      (w, r, d) => this.processOne(w, r, d),
+    );
   }
 
   /** After a rebalance the stored state may have moved on (another member): reload it. */

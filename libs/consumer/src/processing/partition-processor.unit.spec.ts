@@ -28,7 +28,12 @@ class MemoryStore implements InboxStore {
   failInserts = 0;
 
   async inTransaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    const snapshot = { inbox: new Set(this.inbox), dead: new Set(this.dead), parked: new Map(this.parked), offsets: new Map(this.offsets) };
+    const snapshot = {
+      inbox: new Set(this.inbox),
+      dead: new Set(this.dead),
+      parked: new Map(this.parked),
+      offsets: new Map(this.offsets),
+    };
     try {
       return await fn({ manager: {} } as StoreTransaction);
     } catch (error) {
@@ -42,7 +47,10 @@ class MemoryStore implements InboxStore {
   async insertInbox(_tx: StoreTransaction, id: Buffer) {
     if (this.failInserts > 0) {
       this.failInserts--;
-      throw new ConsumerStoreError('could not write the inbox row', Object.assign(new Error('gone'), { code: 'PROTOCOL_CONNECTION_LOST' }));
+      throw new ConsumerStoreError(
+        'could not write the inbox row',
+        Object.assign(new Error('gone'), { code: 'PROTOCOL_CONNECTION_LOST' }),
+      );
     }
     const hex = id.toString('hex');
     if (this.inbox.has(hex)) return false;
@@ -157,7 +165,7 @@ describe('PartitionProcessor with fake ports', () => {
     expect(metrics.outcomes).toEqual(['applied', 'applied', 'duplicate']);
   });
 
-  it("dead-letters at once an error that says it is not retriable, and parks the key behind it", async () => {
+  it('dead-letters at once an error that says it is not retriable, and parks the key behind it', async () => {
     const { processor, sink, store, calls } = setup(async (d) => {
       if ((d.event as Deposited).cents === 13) throw new DeadLetterError('never');
     });

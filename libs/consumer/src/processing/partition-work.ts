@@ -28,7 +28,9 @@ export async function untilStored<T>(batch: PartitionBatch, deps: ProcessorDeps,
       return await fn();
     } catch (error) {
       const cause = (error as Error).cause;
-      deps.logger.warn(`${batch.topic}[${batch.partition}]: ${describeError(error)}${cause ? ` (${describeError(cause)})` : ''}; retrying`);
+      deps.logger.warn(
+        `${batch.topic}[${batch.partition}]: ${describeError(error)}${cause ? ` (${describeError(cause)})` : ''}; retrying`,
+      );
       if ((await pauseWithHeartbeat(batch, backoffDelay(attempt, deps.settings.backoff))) === ABORTED) return ABORTED;
     }
   }

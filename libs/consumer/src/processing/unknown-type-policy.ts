@@ -16,7 +16,8 @@ export class UnknownTypePolicy {
   async handle(work: PartitionWork, e: RecordEnvelope): Promise<Step> {
     const { settings, logger, store } = this.deps;
     const policy = settings.unknownEventType;
-    if (policy === 'dead-letter') return this.deadLetterer.deadLetter(work, e, 'unknown-type', `no @LockstepHandler for ${e.eventType}`);
+    if (policy === 'dead-letter')
+      return this.deadLetterer.deadLetter(work, e, 'unknown-type', `no @LockstepHandler for ${e.eventType}`);
     const r = e.record;
     if (policy === 'fail') {
       const error = new UnknownEventTypeError(e.eventType ?? '?', r.topic, r.partition, r.offset);
@@ -26,7 +27,9 @@ export class UnknownTypePolicy {
       }
       return ABORTED;
     }
-    const stored = await work.untilStored(() => store.inTransaction((qr) => store.storeOffset(qr, r.topic, r.partition, BigInt(r.offset) + 1n)));
+    const stored = await work.untilStored(() =>
+      store.inTransaction((qr) => store.storeOffset(qr, r.topic, r.partition, BigInt(r.offset) + 1n)),
+    );
     if (stored === ABORTED) return ABORTED;
     work.count(e, 'skipped_unknown');
     work.markDone(e);

@@ -8,7 +8,10 @@ import type { TakenBatch } from './transaction-queue.js';
  * Kafka cannot take (InvalidTopicError) cuts the batch before it: the transactions ahead of it
  * can still be published, then the relay stops on `refused`.
  */
-export function batchRecords(batch: TakenBatch, router: TopicRouter): { publishable: TakenBatch | null; records: RelayRecord[]; refused: InvalidTopicError | null } {
+export function batchRecords(
+  batch: TakenBatch,
+  router: TopicRouter,
+): { publishable: TakenBatch | null; records: RelayRecord[]; refused: InvalidTopicError | null } {
   const records: RelayRecord[] = [];
   for (const [i, tx] of batch.transactions.entries()) {
     let txRecords: RelayRecord[];
@@ -19,7 +22,12 @@ export function batchRecords(batch: TakenBatch, router: TopicRouter): { publisha
       const kept = batch.transactions.slice(0, i);
       if (kept.length === 0) return { publishable: null, records: [], refused: error };
       const rows = kept.flatMap((t) => t.rows);
-      const publishable = { transactions: kept, events: rows.length, bytes: rows.reduce((n, r) => n + outboxRowSize(r), 0), position: kept[kept.length - 1].position };
+      const publishable = {
+        transactions: kept,
+        events: rows.length,
+        bytes: rows.reduce((n, r) => n + outboxRowSize(r), 0),
+        position: kept[kept.length - 1].position,
+      };
       return { publishable, records, refused: error };
     }
     records.push(...txRecords);

@@ -11,7 +11,15 @@ import type { TakenBatch } from './transaction-queue.js';
 
 /** The checkpoint of a relay that has none yet, at `from`. */
 export function initialCheckpoint(from: GtidPosition, now = new Date()): RelayCheckpoint {
-  return { gtidSet: from, binlogFile: null, binlogPosition: null, lastEventId: null, lastEventCreatedAt: null, eventsPublished: 0, at: now.toISOString() };
+  return {
+    gtidSet: from,
+    binlogFile: null,
+    binlogPosition: null,
+    lastEventId: null,
+    lastEventCreatedAt: null,
+    eventsPublished: 0,
+    at: now.toISOString(),
+  };
 }
 
 /** The checkpoint after publishing `batch` on top of `committed`: its position, its last event. */
@@ -31,10 +39,21 @@ export function checkpointAfterBatch(committed: RelayCheckpoint, batch: TakenBat
 
 /** Only row-less transactions went by: the same events, a later position (so a restart need not re-read them). */
 export function checkpointAtPosition(committed: RelayCheckpoint, position: CommitPosition, now = new Date()): RelayCheckpoint {
-  return { ...committed, gtidSet: position.gtidSet, binlogFile: position.binlogFile, binlogPosition: position.binlogPosition, at: now.toISOString() };
+  return {
+    ...committed,
+    gtidSet: position.gtidSet,
+    binlogFile: position.binlogFile,
+    binlogPosition: position.binlogPosition,
+    at: now.toISOString(),
+  };
 }
 
 /** An idle checkpoint is due when the source moved past the checkpoint and nothing was committed for `idleCheckpointMs`. */
-export function idleCheckpointDue(committed: RelayCheckpoint, latest: CommitPosition | null, msSinceLastCommit: number, idleCheckpointMs: number): latest is CommitPosition {
+export function idleCheckpointDue(
+  committed: RelayCheckpoint,
+  latest: CommitPosition | null,
+  msSinceLastCommit: number,
+  idleCheckpointMs: number,
+): latest is CommitPosition {
   return latest !== null && latest.gtidSet !== committed.gtidSet && msSinceLastCommit >= idleCheckpointMs;
 }

@@ -25,7 +25,9 @@ export class KafkaWaitTracker {
     const now = Date.now();
     if (wait.waitedMs < 1_000 || now - this.loggedAt < 5_000) return;
     this.loggedAt = now;
-    this.log(`waiting for Kafka: ${wait.operation} refused with ${wait.reason} (attempt ${wait.attempt}, ${(wait.waitedMs / 1000).toFixed(1)} s of ${(wait.budgetMs / 1000).toFixed(0)} s)`);
+    this.log(
+      `waiting for Kafka: ${wait.operation} refused with ${wait.reason} (attempt ${wait.attempt}, ${(wait.waitedMs / 1000).toFixed(1)} s of ${(wait.budgetMs / 1000).toFixed(0)} s)`,
+    );
   }
 
   /** The publish ended, whatever its outcome. */

@@ -14,7 +14,9 @@ export class LagReader {
   transactionsBehind(checkpoint: RelayCheckpoint | null): Promise<number | null> {
     const now = Date.now();
     if (this.reading && now - this.reading.at < 1_000) return this.reading.value;
-    const value = checkpoint ? this.server.binlogEnd().then((end) => transactionsBehind(end, checkpoint.gtidSet)) : Promise.resolve(null);
+    const value = checkpoint
+      ? this.server.binlogEnd().then((end) => transactionsBehind(end, checkpoint.gtidSet))
+      : Promise.resolve(null);
     this.reading = { at: now, value };
     return value;
   }

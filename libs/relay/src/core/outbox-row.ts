@@ -36,7 +36,15 @@ export function outboxRowFromBinlog(row: Record<string, unknown>, table: string)
   const payload = toBuffer(row.payload);
   const createdAt = toText(row.created_at);
   const headers = row.headers === null || row.headers === undefined ? null : toText(row.headers);
-  if (!id || id.length !== 16 || aggregateType === undefined || aggregateId === undefined || eventType === undefined || !payload || !createdAt) {
+  if (
+    !id ||
+    id.length !== 16 ||
+    aggregateType === undefined ||
+    aggregateId === undefined ||
+    eventType === undefined ||
+    !payload ||
+    !createdAt
+  ) {
     throw new OutboxRowError(
       `outbox table ${table}: a binlog row lacks the wire-contract columns (got ${Object.keys(row).join(', ')}); ` +
         'or created_at is not a string (the binlog connection must use dateStrings: true)',

@@ -3,7 +3,14 @@ import { evaluatePreflight, type PreflightFacts } from './preflight-evaluation.j
 
 const good: PreflightFacts = {
   flavour: 'mariadb',
-  variables: { log_bin: 'ON', binlog_format: 'ROW', binlog_row_image: 'FULL', binlog_row_metadata: 'FULL', binlog_transaction_compression: null, gtid_mode: null },
+  variables: {
+    log_bin: 'ON',
+    binlog_format: 'ROW',
+    binlog_row_image: 'FULL',
+    binlog_row_metadata: 'FULL',
+    binlog_transaction_compression: null,
+    gtid_mode: null,
+  },
   grants: [
     "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `relay`@`%` IDENTIFIED BY PASSWORD '*X'",
     'GRANT SELECT ON `shop`.`lockstep_outbox` TO `relay`@`%`',
@@ -30,11 +37,21 @@ describe('evaluatePreflight', () => {
     expect(checks({ vars })).toEqual([check]);
   });
   it('flags MySQL compression and gtid_mode', () => {
-    expect(checks({ flavour: 'mysql', vars: { binlog_transaction_compression: 'ON', gtid_mode: 'OFF' } })).toEqual(['binlog_transaction_compression', 'gtid_mode']);
+    expect(checks({ flavour: 'mysql', vars: { binlog_transaction_compression: 'ON', gtid_mode: 'OFF' } })).toEqual([
+      'binlog_transaction_compression',
+      'gtid_mode',
+    ]);
   });
   it('accepts ALL PRIVILEGES and MySQL REPLICATION CLIENT', () => {
     expect(checks({ grants: ['GRANT ALL PRIVILEGES ON *.* TO `root`@`%` WITH GRANT OPTION'] })).toEqual([]);
-    expect(checks({ grants: ['GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `r`@`%`', 'GRANT SELECT, INSERT, UPDATE ON `shop`.* TO `r`@`%`'] })).toEqual([]);
+    expect(
+      checks({
+        grants: [
+          'GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `r`@`%`',
+          'GRANT SELECT, INSERT, UPDATE ON `shop`.* TO `r`@`%`',
+        ],
+      }),
+    ).toEqual([]);
   });
   it('flags each missing grant, and an unreadable outbox table, with a fix', () => {
     const problems = evaluatePreflight({ ...good, grants: [], outboxSelectError: 'SELECT command denied' });

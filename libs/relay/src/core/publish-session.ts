@@ -28,7 +28,13 @@ export class PublishSession {
     private readonly ctx: RelayRunContext,
     private readonly publisher: TransactionalPublisher,
   ) {
-    this.feed = new SourceFeed(() => ctx.ports.createBinlogSource(), ctx.options.maxQueuedEvents, ctx.progress, ctx.wake, (paused) => ctx.events.emit('paused', paused));
+    this.feed = new SourceFeed(
+      () => ctx.ports.createBinlogSource(),
+      ctx.options.maxQueuedEvents,
+      ctx.progress,
+      ctx.wake,
+      (paused) => ctx.events.emit('paused', paused),
+    );
   }
 
   private get running(): boolean {
@@ -59,9 +65,14 @@ export class PublishSession {
         if (failure) {
           if (failure.errno === ERRNO_PURGED) throw new BinlogPurgedError(o.name, this.committed.gtidSet, failure);
           if (isFatalSourceError(failure)) throw failure;
-          const hint = failure.errno === ERRNO_DUPLICATE_SERVER_ID ? ` (another binlog reader uses server id ${o.serverId}; set LOCKSTEP_RELAY_SERVER_ID)` : '';
+          const hint =
+            failure.errno === ERRNO_DUPLICATE_SERVER_ID
+              ? ` (another binlog reader uses server id ${o.serverId}; set LOCKSTEP_RELAY_SERVER_ID)`
+              : '';
           ctx.events.emit('warning', 'BINLOG_RESTART', `${describeError(failure)}${hint}`);
-          o.logger.warn(`relay ${o.name}: binlog stream failed: ${describeError(failure)}${hint}; resuming from ${this.committed.gtidSet || '(start)'}`);
+          o.logger.warn(
+            `relay ${o.name}: binlog stream failed: ${describeError(failure)}${hint}; resuming from ${this.committed.gtidSet || '(start)'}`,
+          );
           await this.feed.stopSource();
           await ctx.wake.wait(binlogBackoffMs);
           binlogBackoffMs = Math.min(binlogBackoffMs * 2, 5_000);
@@ -97,14 +108,24 @@ export class PublishSession {
 
         const { publishable, records, refused } = batchRecords(batch, ctx.router);
         if (!publishable) throw refused!;
-        await withDeadline(this.publisher.ensureTopics(records.map((r) => r.topic)), publishDeadlineMs(o.transactionTimeoutMs), 'creating topics');
+        await withDeadline(
+          this.publisher.ensureTopics(records.map((r) => r.topic)),
+          publishDeadlineMs(o.transactionTimeoutMs),
+          'creating topics',
+        );
         const next = checkpointAfterBatch(this.committed, publishable);
         const t0 = performance.now();
         await this.publishOnce(records, next, 'publishing a batch');
         const commitMs = performance.now() - t0;
         this.adopt(next);
         lastCommitAt = Date.now();
-        ctx.events.emit('batch', { events: publishable.events, transactions: publishable.transactions.length, bytes: publishable.bytes, commitMs, checkpoint: next });
+        ctx.events.emit('batch', {
+          events: publishable.events,
+          transactions: publishable.transactions.length,
+          bytes: publishable.bytes,
+          commitMs,
+          checkpoint: next,
+        });
         ctx.mirror.write(next);
         if (refused) throw refused;
       }
@@ -123,7 +144,11 @@ export class PublishSession {
   /** One Kafka transaction under the publish deadline; the wait gauge is cleared whatever its outcome. */
   private async publishOnce(records: RelayRecord[], checkpoint: RelayCheckpoint, what: string): Promise<void> {
     try {
-      await withDeadline(this.publisher.publish(records, checkpoint), publishDeadlineMs(this.ctx.options.transactionTimeoutMs), what);
+      await withDeadline(
+        this.publisher.publish(records, checkpoint),
+        publishDeadlineMs(this.ctx.options.transactionTimeoutMs),
+        what,
+      );
     } finally {
       this.ctx.kafkaWait.clear();
     }

@@ -17,7 +17,11 @@ export interface PurgeRisk {
  * event is older than half the period is at risk — if the relay stopped now, it might not be able
  * to resume (BinlogPurgedError).
  */
-export function assessPurgeRisk(facts: BinlogRetentionFacts, checkpointFile: string | null | undefined, lastEventAgeSeconds: number | null): PurgeRisk {
+export function assessPurgeRisk(
+  facts: BinlogRetentionFacts,
+  checkpointFile: string | null | undefined,
+  lastEventAgeSeconds: number | null,
+): PurgeRisk {
   if (!checkpointFile || !facts.expireSeconds) return { atRisk: false, message: 'no automatic purge or no checkpoint file' };
   const index = facts.files.indexOf(checkpointFile);
   if (index < 0) {

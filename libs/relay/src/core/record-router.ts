@@ -24,11 +24,19 @@ const TEMPLATE_FIELDS = ['prefix', 'aggregate_type', 'event_type'] as const;
  * `{event_type}` are replaced, e.g. `{prefix}.{aggregate_type}` (the default) or `events.{event_type}`.
  */
 export function templateTopicRouter(template: string, prefix: string = DEFAULT_TOPIC_PREFIX): TopicRouter {
-  const unknown = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).filter((f) => !(TEMPLATE_FIELDS as readonly string[]).includes(f));
+  const unknown = [...template.matchAll(/\{([^}]*)\}/g)]
+    .map((m) => m[1])
+    .filter((f) => !(TEMPLATE_FIELDS as readonly string[]).includes(f));
   if (unknown.length > 0 || template.trim() === '') {
-    throw new TypeError(`topic template "${template}": ${unknown.length > 0 ? `unknown placeholder {${unknown[0]}}` : 'empty'}; use {prefix}, {aggregate_type} and {event_type}`);
+    throw new TypeError(
+      `topic template "${template}": ${unknown.length > 0 ? `unknown placeholder {${unknown[0]}}` : 'empty'}; use {prefix}, {aggregate_type} and {event_type}`,
+    );
   }
-  return (row) => template.replaceAll('{prefix}', prefix).replaceAll('{aggregate_type}', row.aggregateType).replaceAll('{event_type}', row.eventType);
+  return (row) =>
+    template
+      .replaceAll('{prefix}', prefix)
+      .replaceAll('{aggregate_type}', row.aggregateType)
+      .replaceAll('{event_type}', row.eventType);
 }
 
 /** Kafka's rule for topic names. */

@@ -10,7 +10,11 @@ import { TransactionAssembler, type CommitPosition, type SourceTransaction } fro
 import { TransactionQueue } from './transaction-queue.js';
 import { serverIdForRelayName } from './relay.options.js';
 
-const pos = (n: number): CommitPosition => ({ gtidSet: `0-1-${n}` as GtidPosition, binlogFile: 'binlog.000001', binlogPosition: n * 100 });
+const pos = (n: number): CommitPosition => ({
+  gtidSet: `0-1-${n}` as GtidPosition,
+  binlogFile: 'binlog.000001',
+  binlogPosition: n * 100,
+});
 const row = (aggregateId = 'a', payload = '{"x":1}'): OutboxRow => ({
   id: uuidv7Bytes(),
   aggregateType: 'order',
@@ -58,7 +62,11 @@ describe('TransactionAssembler', () => {
 });
 
 describe('TransactionQueue', () => {
-  const tx = (n: number, rows: number): SourceTransaction => ({ gtid: `0-1-${n}`, rows: Array.from({ length: rows }, () => row()), position: pos(n) });
+  const tx = (n: number, rows: number): SourceTransaction => ({
+    gtid: `0-1-${n}`,
+    rows: Array.from({ length: rows }, () => row()),
+    position: pos(n),
+  });
 
   it('cuts batches between whole transactions, never inside one', () => {
     const q = new TransactionQueue();
@@ -132,7 +140,15 @@ describe('record router (wire contract)', () => {
 
 describe('checkpoint codec, state machine, options, topic names', () => {
   it('round-trips a checkpoint; a tombstone decodes to null', () => {
-    const c = { gtidSet: '0-1-9' as GtidPosition, binlogFile: 'b.1', binlogPosition: 5, lastEventId: null, lastEventCreatedAt: null, eventsPublished: 3, at: 'now' };
+    const c = {
+      gtidSet: '0-1-9' as GtidPosition,
+      binlogFile: 'b.1',
+      binlogPosition: 5,
+      lastEventId: null,
+      lastEventCreatedAt: null,
+      eventsPublished: 3,
+      at: 'now',
+    };
     expect(decodeCheckpoint(encodeCheckpoint(c))).toEqual(c);
     expect(decodeCheckpoint(null)).toBeNull();
   });
@@ -165,7 +181,8 @@ describe('checkpoint codec, state machine, options, topic names', () => {
 
   it('refuses an event whose topic Kafka would not accept, naming the event and the fix', () => {
     expect(isValidTopicName('lockstep.order_line-v2')).toBe(true);
-    for (const bad of ['lockstep.order line', 'lockstep.a/b', '', '..', 'x'.repeat(250), 'lockstep.ordér']) expect(isValidTopicName(bad)).toBe(false);
+    for (const bad of ['lockstep.order line', 'lockstep.a/b', '', '..', 'x'.repeat(250), 'lockstep.ordér'])
+      expect(isValidTopicName(bad)).toBe(false);
     const r = { ...row(), aggregateType: 'order line' };
     const error = (() => {
       try {
@@ -178,7 +195,6 @@ describe('checkpoint codec, state machine, options, topic names', () => {
     expect((error as Error).message).toContain(uuidToString(r.id));
     expect((error as Error).message).toContain('LOCKSTEP_TOPIC_TEMPLATE');
   });
-
 });
 
 describe('assessPurgeRisk', () => {
@@ -197,7 +213,14 @@ describe('assessPurgeRisk', () => {
 });
 
 describe('batchRecords', () => {
-  const tx = (n: number, aggregateType = 'order'): SourceTransaction => ({ gtid: `0-1-${n}`, rows: [{ ...row(), aggregateType }, { ...row(), aggregateType }], position: pos(n) });
+  const tx = (n: number, aggregateType = 'order'): SourceTransaction => ({
+    gtid: `0-1-${n}`,
+    rows: [
+      { ...row(), aggregateType },
+      { ...row(), aggregateType },
+    ],
+    position: pos(n),
+  });
   const batchOf = (txs: SourceTransaction[]) => ({ transactions: txs, events: txs.length * 2, bytes: 1, position: pos(99) });
   const router = defaultTopicRouter('lockstep');
 

@@ -60,7 +60,9 @@ export class RelayEngine extends EventEmitter<RelayEventMap> {
     );
     this.purgeRisk = new PurgeRiskWatch(this.ports.binlogServer, (message) => {
       this.emit('warning', 'PURGE_RISK', message);
-      o.logger.warn(`relay ${o.name}: PURGE RISK: ${message}; raise binlog_expire_logs_seconds / expire_logs_days or fix the relay's lag`);
+      o.logger.warn(
+        `relay ${o.name}: PURGE RISK: ${message}; raise binlog_expire_logs_seconds / expire_logs_days or fix the relay's lag`,
+      );
     });
     this.lag = new LagReader(this.ports.binlogServer);
     this.leadership = new LeadershipLoop(() => this.context());
@@ -130,10 +132,15 @@ export class RelayEngine extends EventEmitter<RelayEventMap> {
       }
     }
     if (!o.transactions) {
-      o.logger.warn(`relay ${o.name}: Kafka transactions are OFF (LOCKSTEP_RELAY_TRANSACTIONS=off): delivery is AT-LEAST-ONCE, a crash re-publishes the last batch`);
+      o.logger.warn(
+        `relay ${o.name}: Kafka transactions are OFF (LOCKSTEP_RELAY_TRANSACTIONS=off): delivery is AT-LEAST-ONCE, a crash re-publishes the last batch`,
+      );
     }
     const createMirror = this.ports.createCheckpointMirror;
-    if (createMirror) this.mirror = new CheckpointMirrorWriter(createMirror(), (error) => this.emit('warning', 'MIRROR_FAILED', describeError(error)));
+    if (createMirror)
+      this.mirror = new CheckpointMirrorWriter(createMirror(), (error) =>
+        this.emit('warning', 'MIRROR_FAILED', describeError(error)),
+      );
     // A stop() asked for during the preflight waits for this; the loop then ends at once, in 'stopped'.
     this.runPromise = this.run();
   }

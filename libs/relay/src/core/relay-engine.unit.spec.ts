@@ -46,18 +46,20 @@ class FakeBinlog {
   /** Commits a source transaction with `keys.length` outbox rows (aggregate ids `keys`). */
   commit(...keys: string[]): OutboxRow[] {
     const n = this.transactions.length + 1;
-    const rows = keys.map(
-      (aggregateId): OutboxRow => ({
-        id: uuidv7Bytes(),
-        aggregateType: 'order',
-        aggregateId,
-        eventType: 'order.placed',
-        payload: Buffer.from(JSON.stringify({ n })),
-        headers: null,
-        createdAt: '2026-12-01 10:00:00.000000',
-      }),
-    );
-    const tx: SourceTransaction = { gtid: gtid(n), rows, position: { gtidSet: gtid(n), binlogFile: 'binlog.000001', binlogPosition: n * 100 } };
+    const rows = keys.map((aggregateId): OutboxRow => ({
+      id: uuidv7Bytes(),
+      aggregateType: 'order',
+      aggregateId,
+      eventType: 'order.placed',
+      payload: Buffer.from(JSON.stringify({ n })),
+      headers: null,
+      createdAt: '2026-12-01 10:00:00.000000',
+    }));
+    const tx: SourceTransaction = {
+      gtid: gtid(n),
+      rows,
+      position: { gtidSet: gtid(n), binlogFile: 'binlog.000001', binlogPosition: n * 100 },
+    };
     this.transactions.push(tx);
     for (const s of this.sources) s.deliver(tx);
     return rows;
@@ -127,7 +129,11 @@ class FakeKafka {
   }
 }
 
-type PublishHook = (records: readonly RelayRecord[], checkpoint: RelayCheckpoint, publisher: FakePublisher) => Promise<void> | void;
+type PublishHook = (
+  records: readonly RelayRecord[],
+  checkpoint: RelayCheckpoint,
+  publisher: FakePublisher,
+) => Promise<void> | void;
 
 class FakePublisher implements TransactionalPublisher {
   closed = false;
@@ -220,7 +226,13 @@ function harness(options: Partial<RelayOptions> & { publish?: PublishHook; binlo
     binlogServer,
   };
   const relay = new RelayEngine(
-    { name: 'unit', mysql: { host: 'mysql.invalid', port: 3306, user: 'u', password: 'p', database: 'shop' }, kafka: { brokers: ['kafka.invalid:9092'], ssl: false }, logger: quiet, ...relayOptions },
+    {
+      name: 'unit',
+      mysql: { host: 'mysql.invalid', port: 3306, user: 'u', password: 'p', database: 'shop' },
+      kafka: { brokers: ['kafka.invalid:9092'], ssl: false },
+      logger: quiet,
+      ...relayOptions,
+    },
     () => ports,
   );
   running.push(relay);
@@ -298,7 +310,8 @@ describe('RelayEngine session loop (fake ports)', () => {
     const h = harness({
       publish: (records, _checkpoint, publisher) => {
         // The first producer fails on its second batch, after it started sending.
-        if (publisher === h.publishers[0] && records.length > 0 && h.kafka.eventIds.length > 0) throw new Error('broker connection lost');
+        if (publisher === h.publishers[0] && records.length > 0 && h.kafka.eventIds.length > 0)
+          throw new Error('broker connection lost');
       },
     });
     const first = h.binlog.commit('a');

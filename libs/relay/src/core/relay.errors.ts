@@ -78,9 +78,14 @@ export class BinlogStreamError extends LockstepError {
 /** A Kafka call did not finish in time: its outcome is unknown, so the producer is replaced and the checkpoint re-read. */
 export class KafkaDeadlineError extends LockstepError {
   constructor(what: string, ms: number) {
-    super('LOCKSTEP_RELAY_KAFKA_DEADLINE', `${what} did not finish within ${ms} ms`, 'check the brokers; the relay replaces its producer and resumes from the last committed checkpoint', {
-      retriable: true,
-    });
+    super(
+      'LOCKSTEP_RELAY_KAFKA_DEADLINE',
+      `${what} did not finish within ${ms} ms`,
+      'check the brokers; the relay replaces its producer and resumes from the last committed checkpoint',
+      {
+        retriable: true,
+      },
+    );
   }
 }
 
@@ -172,7 +177,10 @@ export class HangingTransactionError extends LockstepError {
  * checkpoint; nothing was committed.
  */
 export class KafkaUnavailableError extends LockstepError {
-  constructor(readonly wait: { operation: string; reason: string; attempt: number; waitedMs: number }, cause?: unknown) {
+  constructor(
+    readonly wait: { operation: string; reason: string; attempt: number; waitedMs: number },
+    cause?: unknown,
+  ) {
     super(
       'LOCKSTEP_RELAY_KAFKA_UNAVAILABLE',
       `gave up on ${wait.operation} after ${wait.attempt} attempts in ${wait.waitedMs} ms: ${wait.reason}`,
@@ -191,8 +199,13 @@ export class IllegalRelayTransitionError extends LockstepError {
     readonly from: string,
     readonly to: string,
   ) {
-    super('LOCKSTEP_RELAY_ILLEGAL_TRANSITION', `relay state: ${from} -> ${to} is not allowed`, 'this is a bug in Lockstep: please report it with the relay log', {
-      retriable: false,
-    });
+    super(
+      'LOCKSTEP_RELAY_ILLEGAL_TRANSITION',
+      `relay state: ${from} -> ${to} is not allowed`,
+      'this is a bug in Lockstep: please report it with the relay log',
+      {
+        retriable: false,
+      },
+    );
   }
 }

@@ -82,7 +82,9 @@ export interface RelayOptions {
   createPublisher?: () => TransactionalPublisher;
 }
 
-export type ResolvedRelayOptions = Required<Omit<RelayOptions, 'createBinlogSource' | 'createPublisher' | 'topicRouter' | 'checkpointTable'>> &
+export type ResolvedRelayOptions = Required<
+  Omit<RelayOptions, 'createBinlogSource' | 'createPublisher' | 'topicRouter' | 'checkpointTable'>
+> &
   Pick<RelayOptions, 'createBinlogSource' | 'createPublisher' | 'topicRouter'> & { checkpointTable: string | false };
 
 /** The Kafka transactional id of a relay name: stable, so a new leader fences the old one (I6). */
@@ -103,7 +105,8 @@ export const consoleRelayLogger: RelayLogger = {
 };
 
 export function resolveRelayOptions(o: RelayOptions): ResolvedRelayOptions {
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(o.name)) throw new TypeError(`relay name must match [A-Za-z0-9._-]{1,100}, got "${o.name}"`);
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(o.name))
+    throw new TypeError(`relay name must match [A-Za-z0-9._-]{1,100}, got "${o.name}"`);
   const topicPrefix = o.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
   return {
     ...o,

@@ -44,7 +44,13 @@ export async function retryWithinBudget<T>(attempt: () => Promise<T>, o: RetryWi
     } catch (error) {
       if (!o.isRetriable(error) || o.cancelled?.()) throw error;
       const now = Date.now();
-      const wait: KafkaWait = { operation: o.operation, reason: o.reasonOf(error), attempt: failures, waitedMs: now - started, budgetMs: o.deadline - started };
+      const wait: KafkaWait = {
+        operation: o.operation,
+        reason: o.reasonOf(error),
+        attempt: failures,
+        waitedMs: now - started,
+        budgetMs: o.deadline - started,
+      };
       const pause = o.shortLivedReasons?.has(wait.reason) ? (o.initialDelayMs ?? 10) : delay;
       if (now + pause > o.deadline) throw new KafkaUnavailableError(wait, error);
       o.onWait?.(wait);

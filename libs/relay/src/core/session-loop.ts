@@ -20,7 +20,11 @@ export async function leadSessions(ctx: RelayRunContext): Promise<void> {
     try {
       const deadline = sessionStartDeadlineMs(o.transactionTimeoutMs);
       await withDeadline(publisher.connect(), deadline, 'connecting the producer');
-      const checkpoint = await withDeadline(publisher.readCheckpoint(), deadline + o.openTransactionGraceMs, 'reading the checkpoint topic');
+      const checkpoint = await withDeadline(
+        publisher.readCheckpoint(),
+        deadline + o.openTransactionGraceMs,
+        'reading the checkpoint topic',
+      );
       await new PublishSession(ctx, publisher).run(checkpoint);
     } catch (error) {
       const failure = classifySessionFailure(error);

@@ -29,7 +29,9 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
     try {
       this.logger.log(`stopping relay "${name}" (state ${state}${signal ? `, ${signal}` : ''})`);
       await this.relay.stop();
-      this.logger.log(`relay "${name}" stopped${this.relay.failure ? ` after a fatal error: ${this.relay.failure.message.split('\n')[0]}` : ''}`);
+      this.logger.log(
+        `relay "${name}" stopped${this.relay.failure ? ` after a fatal error: ${this.relay.failure.message.split('\n')[0]}` : ''}`,
+      );
     } catch (error) {
       this.logger.error(`relay "${name}" did not stop cleanly: ${(error as Error).message}`);
     }

@@ -36,7 +36,11 @@ export const {
     const metricsToken = getRelayMetricsToken(extras.alias);
     const providers: Provider[] = [
       // The Nest logger unless the options bring their own.
-      { provide: relayToken, useFactory: (options: RelayOptions) => new Relay({ logger: nestLogger(), ...options }), inject: [RELAY_MODULE_OPTIONS] },
+      {
+        provide: relayToken,
+        useFactory: (options: RelayOptions) => new Relay({ logger: nestLogger(), ...options }),
+        inject: [RELAY_MODULE_OPTIONS],
+      },
       { provide: metricsToken, useFactory: (relay: Relay) => new RelayMetrics(relay), inject: [relayToken] },
       { provide: RELAY_INSTANCE, useExisting: relayToken },
       RelayLifecycle,

@@ -37,7 +37,13 @@ describe('RelayModule: two named relays in one app (real MariaDB + Kafka)', () =
     const prefixB = uniqueName('lsmodb');
     try {
       const start = await gtidBinlogPos(admin);
-      const common = { mysql: relayUser.connection, kafka: testKafkaConnection(), initialPosition: { gtidSet: start }, checkpointTable: false as const, logger: quiet };
+      const common = {
+        mysql: relayUser.connection,
+        kafka: testKafkaConnection(),
+        initialPosition: { gtidSet: start },
+        checkpointTable: false as const,
+        logger: quiet,
+      };
 
       @Injectable()
       class Dashboard {
@@ -51,7 +57,10 @@ describe('RelayModule: two named relays in one app (real MariaDB + Kafka)', () =
       @Module({
         imports: [
           RelayModule.forRoot({ alias: 'orders', name: uniqueName('orders'), topicPrefix: prefixA, ...common }),
-          RelayModule.forRootAsync({ alias: 'audit', useFactory: async () => ({ name: uniqueName('audit'), topicPrefix: prefixB, ...common }) }),
+          RelayModule.forRootAsync({
+            alias: 'audit',
+            useFactory: async () => ({ name: uniqueName('audit'), topicPrefix: prefixB, ...common }),
+          }),
         ],
         providers: [Dashboard],
       })
@@ -68,11 +77,17 @@ describe('RelayModule: two named relays in one app (real MariaDB + Kafka)', () =
         expect(app.get(getRelayMetricsToken('audit'))).toBe(dashboard.auditMetrics);
         // No unnamed relay was registered.
         expect(() => app.get(getRelayToken())).toThrow();
-        await waitFor('both publishing', () => orders.state === 'publishing' && audit.state === 'publishing', { timeoutMs: 60_000 });
+        await waitFor('both publishing', () => orders.state === 'publishing' && audit.state === 'publishing', {
+          timeoutMs: 60_000,
+        });
 
         await insertOutboxRows(admin, [testOutboxEvent('acct', 'a-1', { seq: 1 })]);
         // Both relays read the same outbox; each publishes under its own prefix, once.
-        await waitFor('both published it', () => orders.lastCheckpoint?.eventsPublished === 1 && audit.lastCheckpoint?.eventsPublished === 1, { timeoutMs: 60_000 });
+        await waitFor(
+          'both published it',
+          () => orders.lastCheckpoint?.eventsPublished === 1 && audit.lastCheckpoint?.eventsPublished === 1,
+          { timeoutMs: 60_000 },
+        );
         const records = await readAllCommitted([`${prefixA}.acct`, `${prefixB}.acct`]);
         expect(records.map((r) => r.topic).sort()).toEqual([`${prefixA}.acct`, `${prefixB}.acct`].sort());
       } finally {

@@ -32,7 +32,10 @@ describe('replayOutbox (lockstep replay)', () => {
   it('re-publishes the rows after an event id exactly as the relay published them, in order, and never the relay checkpoint', async () => {
     const admin = await db.admin();
     const start = await gtidBinlogPos(admin);
-    const events = [1, 2, 3].flatMap((seq) => [testOutboxEvent('acct', 'a-1', { seq }, { traceparent: `00-${seq}-01` }), testOutboxEvent('acct', 'a-2', { seq })]);
+    const events = [1, 2, 3].flatMap((seq) => [
+      testOutboxEvent('acct', 'a-1', { seq }, { traceparent: `00-${seq}-01` }),
+      testOutboxEvent('acct', 'a-2', { seq }),
+    ]);
     for (let i = 0; i < events.length; i += 2) {
       await admin.beginTransaction();
       await insertOutboxRows(admin, events.slice(i, i + 2));
@@ -43,14 +46,25 @@ describe('replayOutbox (lockstep replay)', () => {
 
     // What the relay published for these rows.
     const live = uniqueName('lsreplive');
-    const relay = new Relay({ name: live, mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), topicPrefix: live, initialPosition: { gtidSet: start }, logger: quiet });
+    const relay = new Relay({
+      name: live,
+      mysql: relayUser.connection,
+      kafka: kafkaConnectionFromEnv(process.env),
+      topicPrefix: live,
+      initialPosition: { gtidSet: start },
+      logger: quiet,
+    });
     await relay.start();
     let published: ReadRecord[];
     try {
-      published = await waitFor('the relay publishing 6 events', async () => {
-        const r = await readAllCommitted([`${live}.acct`]).catch(() => []);
-        return r.length >= 6 ? r : undefined;
-      }, { timeoutMs: 60_000 });
+      published = await waitFor(
+        'the relay publishing 6 events',
+        async () => {
+          const r = await readAllCommitted([`${live}.acct`]).catch(() => []);
+          return r.length >= 6 ? r : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
     } finally {
       await relay.stop();
     }
@@ -59,7 +73,15 @@ describe('replayOutbox (lockstep replay)', () => {
     // The replay of everything after the second event, to a topic prefix of its own.
     const again = uniqueName('lsreplay');
     const pages: number[] = [];
-    const result = await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[1], marginMs: 0, topicPrefix: again, pageSize: 3, onPage: (p) => pages.push(p.events) });
+    const result = await replayOutbox({
+      mysql: relayUser.connection,
+      kafka: kafkaConnectionFromEnv(process.env),
+      after: ids[1],
+      marginMs: 0,
+      topicPrefix: again,
+      pageSize: 3,
+      onPage: (p) => pages.push(p.events),
+    });
     expect(result).toMatchObject({ events: 4, firstId: ids[2], lastId: ids[5], topics: [`${again}.acct`] });
     expect(pages).toEqual([3, 1]);
     const replayed = await readAllCommitted([`${again}.acct`]);
@@ -69,24 +91,59 @@ describe('replayOutbox (lockstep replay)', () => {
       expect({ key: r.key, value: r.value, headers: r.headers }).toEqual({ key: o.key, value: o.value, headers: o.headers });
     }
     for (const key of ['a-1', 'a-2']) {
-      const seqs = replayed.filter((r) => r.key === key).map((r) => (JSON.parse(r.value!.toString('utf8')) as { seq: number }).seq);
+      const seqs = replayed
+        .filter((r) => r.key === key)
+        .map((r) => (JSON.parse(r.value!.toString('utf8')) as { seq: number }).seq);
       expect(seqs).toEqual([2, 3]);
     }
     // The replay did not touch any relay checkpoint.
     expect(await readAllCommitted([`${again}.relay-checkpoints`]).catch(() => [])).toEqual([]);
 
     // --until bounds the range; --dry-run publishes nothing.
-    const bounded = await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[0], marginMs: 0, until: ids[2], topicPrefix: uniqueName('lsreplayb') });
+    const bounded = await replayOutbox({
+      mysql: relayUser.connection,
+      kafka: kafkaConnectionFromEnv(process.env),
+      after: ids[0],
+      marginMs: 0,
+      until: ids[2],
+      topicPrefix: uniqueName('lsreplayb'),
+    });
     expect(bounded).toMatchObject({ events: 2, firstId: ids[1], lastId: ids[2] });
     const dry = uniqueName('lsreplayd');
-    expect(await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[0], marginMs: 0, topicPrefix: dry, dryRun: true })).toMatchObject({ events: 5 });
+    expect(
+      await replayOutbox({
+        mysql: relayUser.connection,
+        kafka: kafkaConnectionFromEnv(process.env),
+        after: ids[0],
+        marginMs: 0,
+        topicPrefix: dry,
+        dryRun: true,
+      }),
+    ).toMatchObject({ events: 5 });
     // By default it starts a minute earlier than the id (a transaction may commit after a later-recorded event): all six.
-    expect(await replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: ids[5], topicPrefix: dry, dryRun: true })).toMatchObject({ events: 6, firstId: ids[0] });
+    expect(
+      await replayOutbox({
+        mysql: relayUser.connection,
+        kafka: kafkaConnectionFromEnv(process.env),
+        after: ids[5],
+        topicPrefix: dry,
+        dryRun: true,
+      }),
+    ).toMatchObject({ events: 6, firstId: ids[0] });
     expect(await readAllCommitted([`${dry}.acct`]).catch(() => [])).toEqual([]);
   });
 
   it('rejects what is not an event id before touching anything', async () => {
-    await expect(replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: '2026-11-24' })).rejects.toThrow(/--after must be an event id/);
-    await expect(replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', pageSize: 0 })).rejects.toThrow(/page size/);
+    await expect(
+      replayOutbox({ mysql: relayUser.connection, kafka: kafkaConnectionFromEnv(process.env), after: '2026-11-24' }),
+    ).rejects.toThrow(/--after must be an event id/);
+    await expect(
+      replayOutbox({
+        mysql: relayUser.connection,
+        kafka: kafkaConnectionFromEnv(process.env),
+        after: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+        pageSize: 0,
+      }),
+    ).rejects.toThrow(/page size/);
   });
 });

@@ -1,5 +1,13 @@
 import mysql from 'mysql2/promise';
-import { DEFAULT_OUTBOX_TABLE, DEFAULT_TOPIC_PREFIX, quoteIdent, uuidToBytes, uuidToString, type KafkaConnectionOptions, type MysqlConnectionOptions } from '@lockstep/core';
+import {
+  DEFAULT_OUTBOX_TABLE,
+  DEFAULT_TOPIC_PREFIX,
+  quoteIdent,
+  uuidToBytes,
+  uuidToString,
+  type KafkaConnectionOptions,
+  type MysqlConnectionOptions,
+} from '@lockstep/core';
 import { KafkaTransactionalPublisher } from '../adapters/kafkajs/kafka-transactional-publisher.js';
 import { outboxRowFromBinlog } from '../core/outbox-row.js';
 import { defaultTopicRouter, toRelayRecord, type TopicRouter } from '../core/record-router.js';
@@ -55,9 +63,11 @@ export async function replayOutbox(o: OutboxReplayOptions): Promise<OutboxReplay
   const table = o.outboxTable ?? DEFAULT_OUTBOX_TABLE;
   const router = o.topicRouter ?? defaultTopicRouter(o.topicPrefix ?? DEFAULT_TOPIC_PREFIX);
   const pageSize = o.pageSize ?? 500;
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`replay: page size must be a positive integer, got ${pageSize}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new RangeError(`replay: page size must be a positive integer, got ${pageSize}`);
   const marginMs = o.marginMs ?? 60_000;
-  if (!Number.isFinite(marginMs) || marginMs < 0) throw new RangeError(`replay: the margin must be a number of seconds >= 0, got ${marginMs / 1000}`);
+  if (!Number.isFinite(marginMs) || marginMs < 0)
+    throw new RangeError(`replay: the margin must be a number of seconds >= 0, got ${marginMs / 1000}`);
   const source = `${quoteIdent(database)}.${quoteIdent(table)}`;
   const c = await mysql.createConnection({ ...o.mysql, dateStrings: true, connectTimeout: 5_000 } as mysql.ConnectionOptions);
   const prefix = o.topicPrefix ?? DEFAULT_TOPIC_PREFIX;

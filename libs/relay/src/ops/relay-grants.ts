@@ -16,12 +16,14 @@ export function relayUserGrantsSql(
 ): string[] {
   const account = `${literal(user)}@${literal(options.host ?? '%')}`;
   const checkpointTable = options.checkpointTable === undefined ? 'lockstep_relay_checkpoint' : options.checkpointTable;
-  const monitor = (options.flavour ?? 'mariadb') === 'mariadb' ? 'REPLICATION SLAVE, BINLOG MONITOR' : 'REPLICATION SLAVE, REPLICATION CLIENT';
+  const monitor =
+    (options.flavour ?? 'mariadb') === 'mariadb' ? 'REPLICATION SLAVE, BINLOG MONITOR' : 'REPLICATION SLAVE, REPLICATION CLIENT';
   const statements = [
     `CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY ${literal(password)}`,
     `GRANT ${monitor} ON *.* TO ${account}`,
     `GRANT SELECT ON ${quoteIdent(database)}.${quoteIdent(table)} TO ${account}`,
   ];
-  if (checkpointTable) statements.push(`GRANT SELECT, INSERT, UPDATE ON ${quoteIdent(database)}.${quoteIdent(checkpointTable)} TO ${account}`);
+  if (checkpointTable)
+    statements.push(`GRANT SELECT, INSERT, UPDATE ON ${quoteIdent(database)}.${quoteIdent(checkpointTable)} TO ${account}`);
   return statements;
 }

@@ -3,7 +3,17 @@ import type { RelayEngine } from '../core/relay-engine.js';
 import type { RelayState } from '../core/relay-state-machine.js';
 import { createdAtToMillis } from '../core/relay-checkpoint.js';
 
-const STATES: RelayState[] = ['idle', 'standby', 'starting', 'publishing', 'recovering', 'stopping', 'stopped', 'fenced', 'failed'];
+const STATES: RelayState[] = [
+  'idle',
+  'standby',
+  'starting',
+  'publishing',
+  'recovering',
+  'stopping',
+  'stopped',
+  'fenced',
+  'failed',
+];
 
 /**
  * Prometheus metrics of one relay, on a registry of its own (so several relays or tests in one
@@ -16,7 +26,11 @@ export class RelayMetrics {
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'lockstep_relay_process_' });
     const events = new Counter({ name: 'lockstep_relay_events_published_total', help: 'Events committed to Kafka', registers });
-    const txs = new Counter({ name: 'lockstep_relay_source_transactions_published_total', help: 'Source (MySQL) transactions committed to Kafka', registers });
+    const txs = new Counter({
+      name: 'lockstep_relay_source_transactions_published_total',
+      help: 'Source (MySQL) transactions committed to Kafka',
+      registers,
+    });
     const batches = new Histogram({
       name: 'lockstep_relay_batch_size_events',
       help: 'Events per Kafka transaction',
@@ -43,7 +57,12 @@ export class RelayMetrics {
         this.set(relay.kafkaWaitingSeconds);
       },
     });
-    const warnings = new Counter({ name: 'lockstep_relay_warnings_total', help: 'Recoverable problems, by code', labelNames: ['code'], registers });
+    const warnings = new Counter({
+      name: 'lockstep_relay_warnings_total',
+      help: 'Recoverable problems, by code',
+      labelNames: ['code'],
+      registers,
+    });
     let lastCreatedAtMs: number | null = null;
     new Gauge({
       name: 'lockstep_relay_lag_seconds',
@@ -61,7 +80,14 @@ export class RelayMetrics {
         if (lastCreatedAtMs !== null) this.set((Date.now() - lastCreatedAtMs) / 1000);
       },
     });
-    new Gauge({ name: 'lockstep_relay_queued_events', help: 'Events read from the binlog, not yet in Kafka', registers, collect() { this.set(relay.queuedEvents); } });
+    new Gauge({
+      name: 'lockstep_relay_queued_events',
+      help: 'Events read from the binlog, not yet in Kafka',
+      registers,
+      collect() {
+        this.set(relay.queuedEvents);
+      },
+    });
     new Gauge({
       name: 'lockstep_relay_queued_transactions',
       help: 'Source transactions with events read from the binlog, not yet in Kafka',
@@ -80,8 +106,22 @@ export class RelayMetrics {
         if (behind !== null) this.set(behind);
       },
     });
-    new Gauge({ name: 'lockstep_relay_binlog_purge_risk', help: '1 when the binlog file holding the checkpoint may be purged soon', registers, collect() { this.set(relay.binlogPurgeRisk ? 1 : 0); } });
-    new Gauge({ name: 'lockstep_relay_source_paused', help: '1 while backpressure pauses the binlog', registers, collect() { this.set(relay.isPaused ? 1 : 0); } });
+    new Gauge({
+      name: 'lockstep_relay_binlog_purge_risk',
+      help: '1 when the binlog file holding the checkpoint may be purged soon',
+      registers,
+      collect() {
+        this.set(relay.binlogPurgeRisk ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'lockstep_relay_source_paused',
+      help: '1 while backpressure pauses the binlog',
+      registers,
+      collect() {
+        this.set(relay.isPaused ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'lockstep_relay_state',
       help: '1 for the current state of the relay',

@@ -84,8 +84,17 @@ export class KafkajsRecordSource implements RecordSource {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: o.partitionsConcurrency,
-      // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs builds these as arrow functions per batch (consumer/runner.js), no `this` to lose
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary, uncommittedOffsets }) => {
+      /* eslint-disable @typescript-eslint/unbound-method -- kafkajs builds these as arrow functions per batch (consumer/runner.js), no `this` to lose */
+      eachBatch: async ({
+        batch,
+        heartbeat,
+        isRunning,
+        isStale,
+        resolveOffset,
+        commitOffsetsIfNecessary,
+        uncommittedOffsets,
+      }) => {
+        /* eslint-enable @typescript-eslint/unbound-method */
         const { topic, partition } = batch;
         let sought = false;
         await onBatch({

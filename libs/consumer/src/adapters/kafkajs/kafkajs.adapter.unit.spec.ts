@@ -21,8 +21,12 @@ function fakeConsumerKafka() {
   };
   return {
     // The topics exist: the wait for missing topics returns at once.
-    kafka: { consumer: () => consumer, admin: () => ({ connect: async () => undefined, listTopics: async () => ['t'], disconnect: async () => undefined }) } as unknown as Kafka,
-    join: (assigned: Record<string, number[]>) => listeners.get('consumer.group_join')!({ payload: { memberAssignment: assigned } }),
+    kafka: {
+      consumer: () => consumer,
+      admin: () => ({ connect: async () => undefined, listTopics: async () => ['t'], disconnect: async () => undefined }),
+    } as unknown as Kafka,
+    join: (assigned: Record<string, number[]>) =>
+      listeners.get('consumer.group_join')!({ payload: { memberAssignment: assigned } }),
     /** Runs kafkajs' eachBatch for `partition` with 3 records and the given heartbeat. */
     batch: (partition: number, heartbeat: () => Promise<void>) =>
       eachBatch!({
@@ -41,8 +45,18 @@ function fakeConsumerKafka() {
   };
 }
 
-const rebalancing = () => Object.assign(new Error('The group is rebalancing, so a rejoin is needed'), { type: 'REBALANCE_IN_PROGRESS' });
-const options = { groupId: 'g', topics: ['t'], fromBeginning: true, partitionsConcurrency: 3, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, topicWaitMs: 0, log: () => undefined };
+const rebalancing = () =>
+  Object.assign(new Error('The group is rebalancing, so a rejoin is needed'), { type: 'REBALANCE_IN_PROGRESS' });
+const options = {
+  groupId: 'g',
+  topics: ['t'],
+  fromBeginning: true,
+  partitionsConcurrency: 3,
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+  topicWaitMs: 0,
+  log: () => undefined,
+};
 
 describe('KafkajsRecordSource and a failed heartbeat', () => {
   it('stops every batch before its next record and hands the error back to kafkajs, until the member has joined again', async () => {
@@ -63,7 +77,9 @@ describe('KafkajsRecordSource and a failed heartbeat', () => {
 
     const one = fake.batch(1, async () => undefined);
     await vi.waitFor(() => expect(pending).toHaveLength(1));
-    await expect(fake.batch(0, async () => Promise.reject(rebalancing()))).rejects.toMatchObject({ type: 'REBALANCE_IN_PROGRESS' });
+    await expect(fake.batch(0, async () => Promise.reject(rebalancing()))).rejects.toMatchObject({
+      type: 'REBALANCE_IN_PROGRESS',
+    });
     pending[0](); // partition 1 finishes its record, then sees the rebalance before its next one
     await expect(one).rejects.toMatchObject({ type: 'REBALANCE_IN_PROGRESS' });
     expect(applied).toEqual(['1@0', '0@0']);
@@ -88,7 +104,9 @@ describe('KafkajsRecordSource and an unreachable coordinator', () => {
         await b.heartbeat().catch(() => undefined);
       }
     });
-    const refused = vi.fn(async () => Promise.reject(Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' })));
+    const refused = vi.fn(async () =>
+      Promise.reject(Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' })),
+    );
     await expect(fake.batch(0, refused)).resolves.toBeUndefined();
     expect(applied).toEqual(['0@0', '0@1', '0@2']);
     expect(refused).toHaveBeenCalledOnce(); // not once per record
@@ -121,7 +139,9 @@ describe('KafkajsDeadLetterSink', () => {
     await sink.publish('t.dlq', record);
     expect(producers).toHaveLength(2); // a new one after the failure, then kept
     for (const call of [...producers[0].send.mock.calls, ...producers[1].send.mock.calls]) {
-      expect(call).toEqual([{ topic: 't.dlq', acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] }]);
+      expect(call).toEqual([
+        { topic: 't.dlq', acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] },
+      ]);
     }
   });
 });

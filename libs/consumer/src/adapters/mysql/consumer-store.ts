@@ -130,10 +130,11 @@ export class ConsumerStore implements InboxStore {
    * so the event can be applied. Does nothing for an event that was applied. */
   async resetDeadLetter(qr: QueryRunner, eventId: Buffer): Promise<void> {
     await this.guard('reset the dead letter', async () => {
-      const result = (await qr.query(`DELETE FROM ${this.t.deadLetters} WHERE consumer = ? AND event_id = ?`, [
-        this.consumer,
-        eventId,
-      ], true)) as { affected?: number };
+      const result = (await qr.query(
+        `DELETE FROM ${this.t.deadLetters} WHERE consumer = ? AND event_id = ?`,
+        [this.consumer, eventId],
+        true,
+      )) as { affected?: number };
       if ((result.affected ?? 0) > 0) {
         await qr.query(`DELETE FROM ${this.t.inbox} WHERE consumer = ? AND event_id = ?`, [this.consumer, eventId]);
       }

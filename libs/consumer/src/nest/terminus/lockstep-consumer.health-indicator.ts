@@ -31,7 +31,11 @@ export class LockstepConsumerHealthIndicator {
   isHealthy<const Key extends string>(key: Key): HealthIndicatorResult<Key> {
     const indicator = this.healthIndicatorService.check(key);
     const health = this.server.health();
-    const stalled = health.stalledPartitions.map((p) => ({ topic: p.topic, partition: p.partition, stalledForMs: p.stalledForMs }));
+    const stalled = health.stalledPartitions.map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      stalledForMs: p.stalledForMs,
+    }));
     if (health.healthy) return indicator.up({ consumer: health.status });
     return indicator.down({ consumer: health.status, reason: health.reason ?? 'unhealthy', stalledPartitions: stalled });
   }

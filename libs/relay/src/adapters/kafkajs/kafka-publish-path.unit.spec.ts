@@ -5,7 +5,12 @@ import { retryWithinBudget, type KafkaWait } from '../../core/retry-within-budge
 import { KafkaUnavailableError } from '../../core/relay.errors.js';
 import { isFencingError, isRetriableKafkaError, isTooLargeError, kafkaErrorReason } from './kafkajs-errors.js';
 
-const rec = (topic: string, key: string, n: number, bytes = 10): RelayRecord => ({ topic, key, value: Buffer.alloc(bytes, n), headers: { 'lockstep-id': String(n) } });
+const rec = (topic: string, key: string, n: number, bytes = 10): RelayRecord => ({
+  topic,
+  key,
+  value: Buffer.alloc(bytes, n),
+  headers: { 'lockstep-id': String(n) },
+});
 
 describe('partitionLanes', () => {
   it('puts each topic-partition in its own lane and keeps source order inside a lane', () => {
@@ -36,7 +41,10 @@ describe('chunkByBytes', () => {
 });
 
 describe('retryWithinBudget', () => {
-  const retriable = Object.assign(new Error('no leader'), { name: 'KafkaJSNumberOfRetriesExceeded', originalError: { type: 'NOT_LEADER_OR_FOLLOWER', name: 'KafkaJSProtocolError' } });
+  const retriable = Object.assign(new Error('no leader'), {
+    name: 'KafkaJSNumberOfRetriesExceeded',
+    originalError: { type: 'NOT_LEADER_OR_FOLLOWER', name: 'KafkaJSProtocolError' },
+  });
 
   it('retries a retriable failure, reports each wait with its reason, and returns the result', async () => {
     const waits: KafkaWait[] = [];
@@ -47,7 +55,14 @@ describe('retryWithinBudget', () => {
         if (calls < 3) throw retriable;
         return 'ok';
       },
-      { operation: 'produce t/0', deadline: Date.now() + 5_000, isRetriable: isRetriableKafkaError, reasonOf: kafkaErrorReason, onWait: (w) => waits.push(w), initialDelayMs: 1 },
+      {
+        operation: 'produce t/0',
+        deadline: Date.now() + 5_000,
+        isRetriable: isRetriableKafkaError,
+        reasonOf: kafkaErrorReason,
+        onWait: (w) => waits.push(w),
+        initialDelayMs: 1,
+      },
     );
     expect(result).toBe('ok');
     expect(calls).toBe(3);
@@ -76,10 +91,21 @@ describe('retryWithinBudget', () => {
       async () => {
         throw retriable;
       },
-      { operation: 'produce t/1', deadline: Date.now() + 50, isRetriable: isRetriableKafkaError, reasonOf: kafkaErrorReason, initialDelayMs: 5, maxDelayMs: 10 },
+      {
+        operation: 'produce t/1',
+        deadline: Date.now() + 50,
+        isRetriable: isRetriableKafkaError,
+        reasonOf: kafkaErrorReason,
+        initialDelayMs: 5,
+        maxDelayMs: 10,
+      },
     );
     await expect(attempt).rejects.toBeInstanceOf(KafkaUnavailableError);
-    await expect(attempt).rejects.toMatchObject({ code: 'LOCKSTEP_RELAY_KAFKA_UNAVAILABLE', retriable: true, wait: { reason: 'NOT_LEADER_OR_FOLLOWER' } });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'LOCKSTEP_RELAY_KAFKA_UNAVAILABLE',
+      retriable: true,
+      wait: { reason: 'NOT_LEADER_OR_FOLLOWER' },
+    });
   });
 });
 
@@ -87,8 +113,22 @@ describe('isRetriableKafkaError', () => {
   it('retries what kafkajs gave up on as retriable and unreachable brokers; not a too-large record or a used-up transaction', () => {
     expect(isRetriableKafkaError(Object.assign(new Error('x'), { name: 'KafkaJSConnectionError' }))).toBe(true);
     expect(isRetriableKafkaError(Object.assign(new Error('x'), { name: 'KafkaJSNumberOfRetriesExceeded' }))).toBe(true);
-    expect(isRetriableKafkaError(Object.assign(new Error('x'), { name: 'KafkaJSNumberOfRetriesExceeded', originalError: { type: 'MESSAGE_TOO_LARGE', code: 10 } }))).toBe(false);
-    expect(isRetriableKafkaError(Object.assign(new Error('Cannot continue to use transaction once ended'), { name: 'KafkaJSNonRetriableError', retriable: false }))).toBe(false);
+    expect(
+      isRetriableKafkaError(
+        Object.assign(new Error('x'), {
+          name: 'KafkaJSNumberOfRetriesExceeded',
+          originalError: { type: 'MESSAGE_TOO_LARGE', code: 10 },
+        }),
+      ),
+    ).toBe(false);
+    expect(
+      isRetriableKafkaError(
+        Object.assign(new Error('Cannot continue to use transaction once ended'), {
+          name: 'KafkaJSNonRetriableError',
+          retriable: false,
+        }),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -100,12 +140,12 @@ describe('kafkajs error classification', () => {
     expect(isFencingError(new Error('Connection timeout'))).toBe(false);
   });
 
-
   it('recognises a record Kafka refuses as too large, and nothing else', () => {
     expect(isTooLargeError({ name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', code: 10 })).toBe(true);
-    expect(isTooLargeError({ name: 'KafkaJSNumberOfRetriesExceeded', cause: { type: 'RECORD_LIST_TOO_LARGE', code: 18 } })).toBe(true);
+    expect(isTooLargeError({ name: 'KafkaJSNumberOfRetriesExceeded', cause: { type: 'RECORD_LIST_TOO_LARGE', code: 18 } })).toBe(
+      true,
+    );
     expect(isTooLargeError({ type: 'INVALID_PRODUCER_EPOCH', code: 47 })).toBe(false);
     expect(isTooLargeError({ code: 10 })).toBe(false); // a bare number is not a Kafka error
   });
-
 });

@@ -3,11 +3,22 @@ import { Kafka, Partitioners, logLevel, type Admin, type Message, type Partition
 import { LockstepHeader, kafkajsConfig, type KafkaConnectionOptions } from '@lockstep/core';
 import { decodeCheckpoint, encodeCheckpoint, type RelayCheckpoint } from '../../core/relay-checkpoint.js';
 import { chunkByBytes, partitionLanes, recordBytes, type PartitionLane } from '../../core/partition-lanes.js';
-import { HangingTransactionError, KafkaAuthenticationError, RecordTooLargeError, RelayFencedError } from '../../core/relay.errors.js';
+import {
+  HangingTransactionError,
+  KafkaAuthenticationError,
+  RecordTooLargeError,
+  RelayFencedError,
+} from '../../core/relay.errors.js';
 import type { RelayRecord } from '../../core/record-router.js';
 import { retryWithinBudget, type KafkaWait } from '../../core/retry-within-budget.js';
 import type { TransactionalPublisher } from '../../ports/transactional-publisher.js';
-import { isAuthenticationError, isFencingError, isRetriableKafkaError, isTooLargeError, kafkaErrorReason } from './kafkajs-errors.js';
+import {
+  isAuthenticationError,
+  isFencingError,
+  isRetriableKafkaError,
+  isTooLargeError,
+  kafkaErrorReason,
+} from './kafkajs-errors.js';
 
 export interface KafkaTransactionalPublisherOptions {
   connection: KafkaConnectionOptions;
@@ -83,7 +94,12 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     }
     await this.ensureCheckpointTopic();
     if (this.options.transactions === false) {
-      const idempotentProducer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: IN_CLIENT_RETRY });
+      const idempotentProducer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: IN_CLIENT_RETRY,
+      });
       this.producer = idempotentProducer;
       await this.beforePublishing('connect the producer (InitProducerId)', () => idempotentProducer.connect());
       return;
@@ -109,7 +125,9 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       // may be moving after a broker's loss: retried within the budget like a produce (kafkajs'
       // own retries give up after ~2 s). A failed InitProducerId leaves nothing to undo.
       const producer = this.producer;
-      const claim = await this.retried('claim the transactional id (InitProducerId)', Date.now() + this.retryBudgetMs, () => producer.transaction());
+      const claim = await this.retried('claim the transactional id (InitProducerId)', Date.now() + this.retryBudgetMs, () =>
+        producer.transaction(),
+      );
       await claim.abort();
     } catch (error) {
       throw isFencingError(error) ? new RelayFencedError(this.options.relayName, error) : error;
@@ -121,7 +139,13 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     await this.beforePublishing('create the checkpoint topic', () =>
       admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic: this.options.checkpointTopic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+        topics: [
+          {
+            topic: this.options.checkpointTopic,
+            numPartitions: 1,
+            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+          },
+        ],
       }),
     );
     await this.learnPartitions([this.options.checkpointTopic]);
@@ -130,7 +154,9 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
   /** Reads and remembers the partition count of each topic (for our own partitioning, see partitionLanes). */
   private async learnPartitions(topics: string[]): Promise<void> {
     const admin = this.requireAdmin();
-    const metadata = await this.beforePublishing(`read the metadata of ${topics.join(', ')}`, () => admin.fetchTopicMetadata({ topics }));
+    const metadata = await this.beforePublishing(`read the metadata of ${topics.join(', ')}`, () =>
+      admin.fetchTopicMetadata({ topics }),
+    );
     for (const t of metadata.topics) this.partitions.set(t.name, t.partitions);
   }
 
@@ -151,7 +177,8 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     let lastStableOffset = first.lastStableOffset;
     while (lastStableOffset < target) {
       const waited = Date.now() - started;
-      if (waited > graceMs) throw new HangingTransactionError(this.options.checkpointTopic, 0, String(lastStableOffset), String(target), waited);
+      if (waited > graceMs)
+        throw new HangingTransactionError(this.options.checkpointTopic, 0, String(lastStableOffset), String(target), waited);
       await new Promise((resolve) => setTimeout(resolve, 500)); // poll interval of a bounded wait
       lastStableOffset = (await this.checkpointOffsets()).lastStableOffset;
     }
@@ -161,12 +188,18 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
   /** The checkpoint partition's first offset and last stable offset (kafkajs' admin lists offsets read_committed: `high` is the LSO). */
   private async checkpointOffsets(): Promise<{ logStartOffset: bigint; lastStableOffset: bigint }> {
     const admin = this.requireAdmin();
-    const [p] = await this.beforePublishing('read the checkpoint partition offsets', () => admin.fetchTopicOffsets(this.options.checkpointTopic));
+    const [p] = await this.beforePublishing('read the checkpoint partition offsets', () =>
+      admin.fetchTopicOffsets(this.options.checkpointTopic),
+    );
     return { logStartOffset: BigInt(p?.low ?? '0'), lastStableOffset: BigInt(p?.high ?? '0') };
   }
 
   /** One read_committed pass over the checkpoint partition up to its last stable offset. */
-  private async readCommittedCheckpoint(): Promise<{ checkpoint: RelayCheckpoint | null; lastStableOffset: bigint; highWatermark: bigint }> {
+  private async readCommittedCheckpoint(): Promise<{
+    checkpoint: RelayCheckpoint | null;
+    lastStableOffset: bigint;
+    highWatermark: bigint;
+  }> {
     const topic = this.options.checkpointTopic;
     const { logStartOffset: start, lastStableOffset: end } = await this.checkpointOffsets();
     // Nothing committed yet. (A lost first transaction on an empty partition is not detected here.)
@@ -184,7 +217,12 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       await consumer.subscribe({ topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`reading checkpoint topic ${topic} to offset ${end} took longer than ${this.options.checkpointReadTimeoutMs} ms`)),
+          () =>
+            reject(
+              new Error(
+                `reading checkpoint topic ${topic} to offset ${end} took longer than ${this.options.checkpointReadTimeoutMs} ms`,
+              ),
+            ),
           this.options.checkpointReadTimeoutMs,
         );
         // END_BATCH_PROCESS fires for batches made only of transaction markers too, so it tells
@@ -250,7 +288,12 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
     const deadline = Date.now() + this.retryBudgetMs;
     const checkpointLane = (): PartitionLane[] => {
       if (!checkpoint) return [];
-      const record: RelayRecord = { topic: this.options.checkpointTopic, key: this.options.relayName, value: encodeCheckpoint(checkpoint), headers: {} };
+      const record: RelayRecord = {
+        topic: this.options.checkpointTopic,
+        key: this.options.relayName,
+        value: encodeCheckpoint(checkpoint),
+        headers: {},
+      };
       return [{ topic: record.topic, partition: this.partitionOf(record.topic, record.key), records: [record] }];
     };
     if (this.options.transactions === false) {
@@ -277,7 +320,12 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
       if (isTooLargeError(error) && records.length > 0) {
         // Name the biggest record of the batch: the one that cannot fit.
         const biggest = records.reduce((a, b) => (recordBytes(b) > recordBytes(a) ? b : a));
-        throw new RecordTooLargeError(biggest.headers[LockstepHeader.id] ?? '(unknown)', biggest.topic, recordBytes(biggest), error);
+        throw new RecordTooLargeError(
+          biggest.headers[LockstepHeader.id] ?? '(unknown)',
+          biggest.topic,
+          recordBytes(biggest),
+          error,
+        );
       }
       throw error;
     }
@@ -301,7 +349,12 @@ export class KafkaTransactionalPublisher implements TransactionalPublisher {
         try {
           for (const chunk of chunkByBytes(lane.records, this.options.maxRequestBytes)) {
             const messages = chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: lane.partition }));
-            await this.retried(`produce ${lane.topic}/${lane.partition}`, deadline, () => send({ topic: lane.topic, acks: -1, messages }), () => failed);
+            await this.retried(
+              `produce ${lane.topic}/${lane.partition}`,
+              deadline,
+              () => send({ topic: lane.topic, acks: -1, messages }),
+              () => failed,
+            );
           }
         } catch (error) {
           if (!failed) cause = error;

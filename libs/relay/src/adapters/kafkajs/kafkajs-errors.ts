@@ -24,7 +24,10 @@ const AUTH_CODES = new Set([58]);
 
 /** True when the broker refused our SASL credentials. */
 export function isAuthenticationError(error: unknown): boolean {
-  return (error as { name?: unknown } | null)?.name === 'KafkaJSSASLAuthenticationError' || hasKafkaError(error, AUTH_TYPES, AUTH_CODES);
+  return (
+    (error as { name?: unknown } | null)?.name === 'KafkaJSSASLAuthenticationError' ||
+    hasKafkaError(error, AUTH_TYPES, AUTH_CODES)
+  );
 }
 
 /** True when the error says a newer producer owns our transactional id. */
@@ -37,7 +40,13 @@ export function isTooLargeError(error: unknown): boolean {
   return hasKafkaError(error, TOO_LARGE_TYPES, TOO_LARGE_CODES);
 }
 
-const CONNECTION_ERRORS = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSMetadataNotLoaded', 'KafkaJSBrokerNotFound']);
+const CONNECTION_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSBrokerNotFound',
+]);
 
 /**
  * True when repeating the request may succeed: kafkajs gave up on an error it calls retriable
@@ -48,7 +57,11 @@ export function isRetriableKafkaError(error: unknown): boolean {
   if (isFencingError(error) || isTooLargeError(error) || isAuthenticationError(error)) return false;
   const e = error as { name?: unknown; retriable?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
-  return e.name === 'KafkaJSNumberOfRetriesExceeded' || e.retriable === true || (typeof e.name === 'string' && CONNECTION_ERRORS.has(e.name));
+  return (
+    e.name === 'KafkaJSNumberOfRetriesExceeded' ||
+    e.retriable === true ||
+    (typeof e.name === 'string' && CONNECTION_ERRORS.has(e.name))
+  );
 }
 
 /** The innermost Kafka error type (e.g. NOT_LEADER_OR_FOLLOWER) or client error name, for reports. */

@@ -13,7 +13,12 @@ export class MysqlCheckpointMirror implements CheckpointMirror {
   private readonly sql: string;
 
   constructor(
-    private readonly options: { connection: MysqlConnectionOptions & { ssl?: unknown }; database: string; table: string; relayName: string },
+    private readonly options: {
+      connection: MysqlConnectionOptions & { ssl?: unknown };
+      database: string;
+      table: string;
+      relayName: string;
+    },
   ) {
     this.connection = new ReconnectingConnection(options.connection);
     this.sql = `INSERT INTO ${quoteIdent(options.database)}.${quoteIdent(options.table)}

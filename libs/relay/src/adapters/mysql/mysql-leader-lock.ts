@@ -26,11 +26,17 @@ export class MysqlLeaderLock implements LeaderLock {
     while (!shouldStop()) {
       try {
         if (!this.connection) {
-          this.connection = await mysql.createConnection({ ...this.options.connection, connectTimeout: 5_000 } as mysql.ConnectionOptions);
+          this.connection = await mysql.createConnection({
+            ...this.options.connection,
+            connectTimeout: 5_000,
+          } as mysql.ConnectionOptions);
           this.connection.on('error', () => undefined); // surfaced by the next ping/query instead
         }
         // Short waits so a stop request is noticed promptly.
-        const [rows] = await this.connection.query<mysql.RowDataPacket[]>({ sql: 'SELECT GET_LOCK(?, 2) AS got', timeout: 10_000 }, [this.options.lockName]);
+        const [rows] = await this.connection.query<mysql.RowDataPacket[]>(
+          { sql: 'SELECT GET_LOCK(?, 2) AS got', timeout: 10_000 },
+          [this.options.lockName],
+        );
         if (Number(rows[0]?.got) === 1) {
           this.lost = false;
           this.startPinging();
@@ -49,7 +55,10 @@ export class MysqlLeaderLock implements LeaderLock {
     this.pinger = setInterval(() => {
       const c = this.connection;
       if (!c || this.lost) return;
-      c.query<mysql.RowDataPacket[]>({ sql: 'SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine', timeout: Math.max(2_000, this.options.pingIntervalMs * 3) }, [this.options.lockName])
+      c.query<mysql.RowDataPacket[]>(
+        { sql: 'SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine', timeout: Math.max(2_000, this.options.pingIntervalMs * 3) },
+        [this.options.lockName],
+      )
         .then(([rows]) => {
           if (Number(rows[0]?.mine) !== 1) this.markLost(new Error('lock no longer held by this connection'));
         })

@@ -12,8 +12,18 @@ export async function gatherPreflightFacts(
   try {
     const [[version]] = await c.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
     const flavour = /mariadb/i.test(String(version?.v)) ? 'mariadb' : 'mysql';
-    const names = ['log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata', 'binlog_transaction_compression', 'gtid_mode'];
-    const [rows] = await c.query<mysql.RowDataPacket[]>(`SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names.map(() => '?').join(',')})`, names);
+    const names = [
+      'log_bin',
+      'binlog_format',
+      'binlog_row_image',
+      'binlog_row_metadata',
+      'binlog_transaction_compression',
+      'gtid_mode',
+    ];
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names.map(() => '?').join(',')})`,
+      names,
+    );
     const variables: Record<string, string | null> = Object.fromEntries(names.map((n) => [n, null]));
     for (const r of rows) variables[String(r.Variable_name)] = String(r.Value);
     const [grantRows] = await c.query<mysql.RowDataPacket[]>('SHOW GRANTS FOR CURRENT_USER()');

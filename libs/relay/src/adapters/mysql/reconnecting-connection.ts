@@ -13,15 +13,20 @@ export class ReconnectingConnection {
 
   async use<T>(work: (c: mysql.Connection) => Promise<T>): Promise<T> {
     // Kept as a promise, so two first uses at once open one connection, not two.
-    const connecting = (this.connection ??= mysql.createConnection({ ...this.options, connectTimeout: 5_000 } as mysql.ConnectionOptions).then((c) => {
-      c.on('error', () => undefined); // surfaced by the next query instead
-      return c;
-    }));
+    const connecting = (this.connection ??= mysql
+      .createConnection({ ...this.options, connectTimeout: 5_000 } as mysql.ConnectionOptions)
+      .then((c) => {
+        c.on('error', () => undefined); // surfaced by the next query instead
+        return c;
+      }));
     try {
       return await work(await connecting);
     } catch (error) {
       if (this.connection === connecting) this.connection = null;
-      await connecting.then((c) => c.destroy(), () => undefined);
+      await connecting.then(
+        (c) => c.destroy(),
+        () => undefined,
+      );
       throw error;
     }
   }

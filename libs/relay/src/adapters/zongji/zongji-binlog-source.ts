@@ -59,7 +59,12 @@ export class ZongjiBinlogSource implements BinlogSource {
     this.failed = false;
     this.paused = false;
     const { database, table } = this.options;
-    const zongji = new ZongJi({ ...this.options.connection, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true } as never) as unknown as ZongjiInternals;
+    const zongji = new ZongJi({
+      ...this.options.connection,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    } as never) as unknown as ZongjiInternals;
     this.zongji = zongji;
 
     const fail = (error: Error & { errno?: number }): void => {
@@ -71,13 +76,17 @@ export class ZongjiBinlogSource implements BinlogSource {
     const position = (): CommitPosition | undefined => {
       const gtidSet = zongji.gtidSet;
       if (gtidSet === undefined) return undefined;
-      return { gtidSet: gtidSet as GtidPosition, binlogFile: zongji.options.filename ?? null, binlogPosition: zongji.options.position ?? null };
+      return {
+        gtidSet: gtidSet as GtidPosition,
+        binlogFile: zongji.options.filename ?? null,
+        binlogPosition: zongji.options.position ?? null,
+      };
     };
     const assembler = new TransactionAssembler((tx) => {
       if (!this.stopped && !this.failed) handlers.onTransaction(tx);
     });
 
-    zongji.on('binlog', ((event: ZongjiEvent) => {
+    zongji.on('binlog', (event: ZongjiEvent) => {
       if (this.stopped || this.failed) return;
       this.lastActivity = Date.now();
       try {
@@ -104,7 +113,7 @@ export class ZongjiBinlogSource implements BinlogSource {
       } catch (error) {
         fail(error as Error);
       }
-    }));
+    });
 
     let readyResolve!: () => void;
     let readyReject!: (e: Error) => void;
@@ -113,17 +122,17 @@ export class ZongjiBinlogSource implements BinlogSource {
       readyReject = reject;
     });
     let isReady = false;
-    zongji.on('ready', (() => {
+    zongji.on('ready', () => {
       isReady = true;
       this.lastActivity = Date.now();
       // Heartbeats are off unless asked for on this very connection (nanoseconds).
       zongji.connection?.query(`SET @master_heartbeat_period = ${Math.round(this.options.heartbeatMs * 1e6)}`, () => undefined);
       readyResolve();
-    }));
-    zongji.on('error', ((error: Error & { errno?: number }) => {
+    });
+    zongji.on('error', (error: Error & { errno?: number }) => {
       if (!isReady) readyReject(error);
       fail(error);
-    }));
+    });
 
     zongji.start({
       serverId: this.options.serverId,
@@ -133,13 +142,18 @@ export class ZongjiBinlogSource implements BinlogSource {
     });
     await ready;
 
-    this.watchdog = setInterval(() => {
-      if (this.paused || this.stopped) return;
-      const silentMs = Date.now() - this.lastActivity;
-      if (silentMs > this.options.heartbeatMs * 3) {
-        fail(new BinlogStreamError(`binlog connection silent for ${silentMs} ms (heartbeat every ${this.options.heartbeatMs} ms)`));
-      }
-    }, Math.max(250, Math.floor(this.options.heartbeatMs / 2)));
+    this.watchdog = setInterval(
+      () => {
+        if (this.paused || this.stopped) return;
+        const silentMs = Date.now() - this.lastActivity;
+        if (silentMs > this.options.heartbeatMs * 3) {
+          fail(
+            new BinlogStreamError(`binlog connection silent for ${silentMs} ms (heartbeat every ${this.options.heartbeatMs} ms)`),
+          );
+        }
+      },
+      Math.max(250, Math.floor(this.options.heartbeatMs / 2)),
+    );
     this.watchdog.unref();
   }
 
@@ -170,10 +184,10 @@ export class ZongjiBinlogSource implements BinlogSource {
     if (!zongji) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2_000);
-      zongji.on('stopped', (() => {
+      zongji.on('stopped', () => {
         clearTimeout(timer);
         resolve();
-      }));
+      });
       try {
         zongji.stop();
       } catch {
