@@ -44,6 +44,11 @@ interface Started {
   registry: Registry;
 }
 
+interface HealthResponse {
+  code: number;
+  body: { status: string; info?: Record<string, unknown>; error?: Record<string, Record<string, unknown>> };
+}
+
 describe('LockstepConsumerModule with terminus health and /metrics (Nest app, real MariaDB + Kafka)', () => {
   let db: TestDatabase;
   const apps: INestApplication[] = [];
@@ -88,12 +93,7 @@ describe('LockstepConsumerModule with terminus health and /metrics (Nest app, re
     return { app, base: await app.getUrl(), registry };
   }
 
-  async function health(
-    base: string,
-  ): Promise<{
-    code: number;
-    body: { status: string; info?: Record<string, unknown>; error?: Record<string, Record<string, unknown>> };
-  }> {
+  async function health(base: string): Promise<HealthResponse> {
     const res = await fetch(`${base}/health`);
     return { code: res.status, body: (await res.json()) as never };
   }
