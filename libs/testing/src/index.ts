@@ -8,3 +8,4 @@ export * from './publish-workload.js';
 export * from './kafka-cluster.js';
 export * from './test-cluster.js';
 export * from './transaction-state-partition.js';
+export * from './log-payload-scan.js';

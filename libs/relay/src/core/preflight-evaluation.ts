@@ -9,6 +9,11 @@ export interface PreflightFacts {
   checkpointTable: string | false;
   /** Null when the outbox table could be read; else the server's error message. */
   outboxSelectError: string | null;
+  /**
+   * Set when the server refused the database named in the connection (errno 1044, "Access denied
+   * for user ... to database"): the facts were then read on a connection without a database.
+   */
+  connectionDatabaseError?: { database: string; message: string } | null;
 }
 
 export interface PreflightProblem {
@@ -97,6 +102,17 @@ export function evaluatePreflight(f: PreflightFacts): PreflightProblem[] {
       check: 'grant REPLICATION CLIENT',
       message: 'the relay user cannot run SHOW BINARY LOGS',
       fix: `GRANT ${f.flavour === 'mariadb' ? 'BINLOG MONITOR' : 'REPLICATION CLIENT'} ON *.* TO <relay user>`,
+    });
+  }
+  if (f.connectionDatabaseError) {
+    const { database, message } = f.connectionDatabaseError;
+    problems.push({
+      check: 'database access',
+      message: `the relay user may not use database ${database} (LOCKSTEP_MYSQL_URL): ${message}`,
+      fix:
+        database === f.database
+          ? `GRANT SELECT ON \`${f.database}\`.\`${f.table}\` TO <relay user> (every grant the relay needs: scripts/sql/create-relay-user.sql)`
+          : `name a database the relay user may use in LOCKSTEP_MYSQL_URL, or GRANT it access to \`${database}\` (scripts/sql/create-relay-user.sql)`,
     });
   }
   if (f.outboxSelectError) {

@@ -65,4 +65,12 @@ describe('evaluatePreflight', () => {
     ]);
     expect(problems.every((p) => p.fix.length > 10)).toBe(true);
   });
+  it('flags a database the user may not use, with the GRANT that fixes it', () => {
+    const problems = evaluatePreflight({
+      ...good,
+      connectionDatabaseError: { database: 'shop', message: "Access denied for user 'relay'@'%' to database 'shop'" },
+    });
+    expect(problems.map((p) => p.check)).toEqual(['database access']);
+    expect(problems[0]?.fix).toContain('GRANT SELECT ON `shop`.`lockstep_outbox` TO <relay user>');
+  });
 });

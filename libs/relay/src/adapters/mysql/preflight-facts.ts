@@ -3,12 +3,47 @@ import type { MysqlConnectionOptions } from '@lockstep/core';
 import { evaluatePreflight, type PreflightFacts } from '../../core/preflight-evaluation.js';
 import { RelayPreflightError } from '../../core/relay.errors.js';
 
+const ER_DBACCESS_DENIED = 1044;
+const ER_ACCESS_DENIED = 1045;
+
+const errnoOf = (error: unknown): number | undefined => (error as { errno?: number } | null)?.errno;
+
+/**
+ * Connects as the relay user. A refused database (1044) is a missing grant, not a reason to stop
+ * looking: the facts are then read without a database, so the operator gets every fix at once. A
+ * refused login (1045) cannot be looked into further: it becomes a preflight problem with its fix.
+ */
+async function connectForPreflight(
+  connection: MysqlConnectionOptions & { ssl?: unknown },
+): Promise<{ c: mysql.Connection; connectionDatabaseError: PreflightFacts['connectionDatabaseError'] }> {
+  const options = { ...connection, connectTimeout: 5_000 } as mysql.ConnectionOptions;
+  try {
+    return { c: await mysql.createConnection(options), connectionDatabaseError: null };
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === ER_DBACCESS_DENIED && connection.database) {
+      const c = await mysql.createConnection({ ...options, database: undefined });
+      return { c, connectionDatabaseError: { database: connection.database, message: (error as Error).message } };
+    }
+    if (errno === ER_ACCESS_DENIED) {
+      throw new RelayPreflightError([
+        {
+          check: 'login',
+          message: `the server refused the relay user's login: ${(error as Error).message}`,
+          fix: 'check the user and password in LOCKSTEP_MYSQL_URL; create the relay user with its grants as in scripts/sql/create-relay-user.sql',
+        },
+      ]);
+    }
+    throw error;
+  }
+}
+
 /** Reads the facts from the server (as the relay user). */
 export async function gatherPreflightFacts(
   connection: MysqlConnectionOptions & { ssl?: unknown },
   target: { database: string; table: string; checkpointTable: string | false },
 ): Promise<PreflightFacts> {
-  const c = await mysql.createConnection({ ...connection, connectTimeout: 5_000 } as mysql.ConnectionOptions);
+  const { c, connectionDatabaseError } = await connectForPreflight(connection);
   try {
     const [[version]] = await c.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
     const flavour = /mariadb/i.test(String(version?.v)) ? 'mariadb' : 'mysql';
@@ -34,7 +69,7 @@ export async function gatherPreflightFacts(
     } catch (error) {
       outboxSelectError = (error as Error).message;
     }
-    return { flavour, variables, grants, ...target, outboxSelectError };
+    return { flavour, variables, grants, ...target, outboxSelectError, connectionDatabaseError };
   } finally {
     await c.end().catch(() => c.destroy());
   }
