@@ -25,6 +25,7 @@ import { cpuSeconds, type RunningProcess } from './lib/proc.js';
 import { BenchReader } from './lib/reader.js';
 import { groupedBarChart } from './lib/svg.js';
 import { deleteTopicsWithPrefix } from './lib/topics.js';
+import { benchVerdict, type CheckedRun } from './lib/verdict.js';
 import { fmt, fmtSpread, log, nowUs, percentile, sleep, spread, type Spread } from './lib/util.js';
 import { debeziumAdapter } from './systems/debezium.js';
 import { lockstepAdapter, lockstepNoTxAdapter, TOPIC_PARTITIONS } from './systems/lockstep.js';
@@ -115,6 +116,8 @@ interface LiveResult {
   max: number;
   missing: number;
   duplicates: number;
+  /** Per-key order violations among this rate's events (absent in results saved before it was counted). */
+  orderViolations?: number;
   kafkaTransactions?: number;
   meanCommitMs?: number;
   meanBatchEvents?: number;
@@ -324,6 +327,7 @@ async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promi
     for (const rate of LIVE.rates) {
       const ids: string[] = [];
       const dupBefore = reader.duplicates;
+      const orderBefore = reader.orderViolations;
       const diag0 = (await sys.diagnostics?.(config)) ?? {};
       const connections = rate === 0 ? 8 : rate <= 200 ? 2 : 4;
       const w = await writeLive(config.db, table, {
@@ -356,10 +360,11 @@ async function liveRun(db: TestDatabase, sys: SystemAdapter, run: number): Promi
         max: lat.length ? lat[lat.length - 1] : NaN,
         missing: ids.length - lat.length,
         duplicates: reader.duplicates - dupBefore,
+        orderViolations: reader.orderViolations - orderBefore,
       };
       if (!r.ok) failures.push(`live ${rateLabel(rate)} ${sys.id} run ${run}: ${r.note}`);
       log(
-        `  ${sys.id} @ ${rateLabel(rate)}: ${fmt(r.achievedTxPerSec)} tx/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, missing ${r.missing}, dup ${r.duplicates}${r.kafkaTransactions !== undefined ? `; ${r.kafkaTransactions} Kafka transactions, mean ${fmt(r.meanCommitMs!, 1)} ms send+commit, ${fmt(r.meanBatchEvents!, 1)} events each` : ''}`,
+        `  ${sys.id} @ ${rateLabel(rate)}: ${fmt(r.achievedTxPerSec)} tx/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max, 1)} ms, missing ${r.missing}, dup ${r.duplicates}, order ${r.orderViolations}${r.kafkaTransactions !== undefined ? `; ${r.kafkaTransactions} Kafka transactions, mean ${fmt(r.meanCommitMs!, 1)} ms send+commit, ${fmt(r.meanBatchEvents!, 1)} events each` : ''}`,
       );
       push(live, rate, sys.id, r);
     }
@@ -780,8 +785,42 @@ function rerender(file: string): void {
 const withPlots = (md: string, svgs: string[]): string =>
   md + (svgs.length ? `\n## Plots\n\n${svgs.map((f) => `![${f.split('/').pop()}](${f.split('/').pop()})`).join('\n\n')}\n` : '');
 
-async function main(): Promise<void> {
-  if (FROM_JSON) return rerender(FROM_JSON);
+/**
+ * Exit status of a measuring run: non-zero when any system lost, duplicated or reordered an event,
+ * did not finish a run, or was skipped (bench/lib/verdict.ts). The machine limits (MariaDB, zongji,
+ * a bare Kafka producer) are no system: their errors are listed in the report, not judged here.
+ */
+function judge(systems: SystemAdapter[]): boolean {
+  const runs: CheckedRun[] = [
+    ...[...catchup].flatMap(([size, bySys]) =>
+      [...bySys].flatMap(([system, rs]) => rs.map((r) => ({ ...r, scenario: `catch-up ${size}`, system }))),
+    ),
+    ...[...live].flatMap(([rate, bySys]) =>
+      [...bySys].flatMap(([system, rs]) =>
+        rs.map((r) => ({ ...r, orderViolations: r.orderViolations ?? 0, scenario: `live ${rateLabel(rate)}`, system })),
+      ),
+    ),
+  ];
+  const verdict = benchVerdict({
+    systems: systems.map((s) => s.id),
+    skipped,
+    runs,
+    failures: failures.filter((f) => !f.startsWith('limit ')),
+  });
+  if (verdict.ok) {
+    log(`VERDICT ok: ${verdict.checkedRuns} runs checked, no event lost, duplicated or reordered, no system skipped`);
+  } else {
+    log(`VERDICT FAILED (exit 1): ${verdict.problems.length} problem(s) in ${verdict.checkedRuns} checked runs:`);
+    for (const p of verdict.problems) log(`  - ${p}`);
+  }
+  return verdict.ok;
+}
+
+async function main(): Promise<boolean> {
+  if (FROM_JSON) {
+    rerender(FROM_JSON);
+    return true;
+  }
   const startedAt = new Date();
   const machine = describeMachine();
   const systems = ALL_SYSTEMS.filter((s) => !ONLY || ONLY.includes(s.id));
@@ -860,10 +899,11 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`${mdWithPlots}\n`);
   log(`wrote ${stem}.md, ${stem}.json${svgs.length ? `, ${svgs.join(', ')}` : ''} (work dir ${workRoot})`);
+  return judge(systems);
 }
 
 main().then(
-  () => process.exit(0),
+  (ok) => process.exit(ok ? 0 : 1),
   (error) => {
     log(`bench failed: ${(error as Error).stack}`);
     process.exit(1);

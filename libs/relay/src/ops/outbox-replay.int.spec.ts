@@ -3,10 +3,12 @@ import { kafkaConnectionFromEnv } from '@lockstep/core';
 import { Relay, replayOutbox } from '@lockstep/relay';
 import {
   createRelayTestDatabase,
+  createTopics,
   dropRelayTestDatabase,
   gtidBinlogPos,
   insertOutboxRows,
   readAllCommitted,
+  testKafka,
   testOutboxEvent,
   uniqueName,
   waitFor,
@@ -17,6 +19,17 @@ import {
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const byId = (records: ReadRecord[]) => new Map(records.map((r) => [r.headers['lockstep-id'], r]));
+
+/** The broker's topics under `prefix.` (a reader error fails the test: nothing here is swallowed). */
+async function topicsUnder(prefix: string): Promise<string[]> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`)).sort();
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 describe('replayOutbox (lockstep replay)', () => {
   let db: TestDatabase;
@@ -46,6 +59,8 @@ describe('replayOutbox (lockstep replay)', () => {
 
     // What the relay published for these rows.
     const live = uniqueName('lsreplive');
+    // Created up front (3 partitions, as the relay would), so reading it can fail only for a real reason.
+    await createTopics([`${live}.acct`], { partitions: 3 });
     const relay = new Relay({
       name: live,
       mysql: relayUser.connection,
@@ -60,7 +75,7 @@ describe('replayOutbox (lockstep replay)', () => {
       published = await waitFor(
         'the relay publishing 6 events',
         async () => {
-          const r = await readAllCommitted([`${live}.acct`]).catch(() => []);
+          const r = await readAllCommitted([`${live}.acct`]);
           return r.length >= 6 ? r : undefined;
         },
         { timeoutMs: 60_000 },
@@ -96,8 +111,9 @@ describe('replayOutbox (lockstep replay)', () => {
         .map((r) => (JSON.parse(r.value!.toString('utf8')) as { seq: number }).seq);
       expect(seqs).toEqual([2, 3]);
     }
-    // The replay did not touch any relay checkpoint.
-    expect(await readAllCommitted([`${again}.relay-checkpoints`]).catch(() => [])).toEqual([]);
+    // The replay did not touch any relay checkpoint: the checkpoint topic it ensured is there, and empty.
+    expect(await topicsUnder(again)).toEqual([`${again}.acct`, `${again}.relay-checkpoints`]);
+    expect(await readAllCommitted([`${again}.relay-checkpoints`])).toEqual([]);
 
     // --until bounds the range; --dry-run publishes nothing.
     const bounded = await replayOutbox({
@@ -130,7 +146,8 @@ describe('replayOutbox (lockstep replay)', () => {
         dryRun: true,
       }),
     ).toMatchObject({ events: 6, firstId: ids[0] });
-    expect(await readAllCommitted([`${dry}.acct`]).catch(() => [])).toEqual([]);
+    // The dry runs created no topic at all, so they published nothing.
+    expect(await topicsUnder(dry)).toEqual([]);
   });
 
   it('rejects what is not an event id before touching anything', async () => {
