@@ -5,6 +5,7 @@
 # dev/CI machines).
 #
 # Usage: scripts/infra/lockstep-infra.sh up|down|status [kafka|mariadb] | logs [kafka [<node>]|mariadb] | env [--export]
+#        scripts/infra/lockstep-infra.sh promote-replica
 #
 # State lives in $LOCKSTEP_HOME (default <repo>/.lockstep, git-ignored). The
 # Kafka jars are fetched from Maven Central once into $LOCKSTEP_CACHE (outside
@@ -28,6 +29,14 @@ MYSQL_PORT="${LOCKSTEP_LOCAL_MYSQL_PORT:-3307}"
 # openssl on first start (CA file: $LOCKSTEP_HOME/mariadb/tls/ca.pem). For trying LOCKSTEP_MYSQL_SSL.
 MYSQL_TLS="${LOCKSTEP_LOCAL_MYSQL_TLS:-}"
 MYSQL_PASSWORD="${LOCKSTEP_LOCAL_MYSQL_PASSWORD:-lockstep}"
+# LOCKSTEP_LOCAL_MYSQL_REPLICA=1: `up` also starts a MariaDB replica of the private primary on the
+# next port (GTID replication, log_slave_updates, read_only until `promote-replica`). Its datadir
+# is $LOCKSTEP_HOME/mariadb-replica; `status` and `down` cover it whenever it exists.
+MYSQL_REPLICA="${LOCKSTEP_LOCAL_MYSQL_REPLICA:-}"
+REPLICA_PORT=$((MYSQL_PORT + 1))
+# The replica's connection to the primary: REPLICATION SLAVE only, from 127.0.0.1 only.
+REPL_USER=lockstep_repl
+REPL_PASSWORD="${LOCKSTEP_LOCAL_MYSQL_REPL_PASSWORD:-lockstep-repl}"
 KAFKA_PORT="${LOCKSTEP_LOCAL_KAFKA_PORT:-9092}"
 # Kafka nodes (each broker+controller): node i listens on KAFKA_PORT+i-1, its
 # controller on KAFKA_CONTROLLER_PORT+i-1. The count is remembered by the home,
@@ -55,6 +64,11 @@ MARIADB_DATA="$MARIADB_DIR/data"
 MARIADB_SOCK="$MARIADB_DIR/mysqld.sock"
 MARIADB_CNF="$MARIADB_DIR/my.cnf"
 MARIADB_TLS="$MARIADB_DIR/tls"
+REPLICA_DIR="$LOCKSTEP_HOME/mariadb-replica"
+REPLICA_DATA="$REPLICA_DIR/data"
+REPLICA_SOCK="$REPLICA_DIR/mysqld.sock"
+REPLICA_CNF="$REPLICA_DIR/my.cnf"
+REPLICA_PROMOTED="$REPLICA_DIR/promoted" # present once promote-replica ran: no longer read-only
 KAFKA_DIR="$LOCKSTEP_HOME/kafka"
 LOG_DIR="$LOCKSTEP_HOME/logs"
 RUN_DIR="$LOCKSTEP_HOME/run"
@@ -305,6 +319,243 @@ mariadb_down() {
   if [[ -z "$pid" ]]; then log "mariadb not running (by us)"; rm -f "$(pidfile mariadb)"; return 0; fi
   stop_pid mariadb "$pid"
   rm -f "$(pidfile mariadb)"
+}
+
+# --------------------------------------------------------- MariaDB replica ---
+#
+# A GTID replica of the private primary, for failover tests: `up` (with
+# LOCKSTEP_LOCAL_MYSQL_REPLICA=1) starts it on MYSQL_PORT+1, `promote-replica`
+# turns it into a writable primary. MariaDB-only SQL below (marked): on MySQL 8
+# (docker-compose) the same is gtid_mode=ON + enforce_gtid_consistency=ON,
+# CHANGE REPLICATION SOURCE TO ... SOURCE_AUTO_POSITION=1, START/STOP REPLICA,
+# RESET REPLICA ALL, super_read_only, WAIT_FOR_EXECUTED_GTID_SET().
+
+replica_pid() { our_pid mariadb-replica "--datadir=$REPLICA_DATA"; }
+
+replica_sql() { # replica_sql <sql...>: as root over the replica's socket, tab-separated, no header
+  mariadb --no-defaults --protocol=socket --socket="$REPLICA_SOCK" -uroot -N -B -e "$*"
+}
+replica_slave_status() { # SHOW SLAVE STATUS as "Field: value" lines (MariaDB-only name; MySQL 8: SHOW REPLICA STATUS)
+  mariadb --no-defaults --protocol=socket --socket="$REPLICA_SOCK" -uroot -e 'SHOW SLAVE STATUS\G'
+}
+primary_sql() {
+  mariadb --no-defaults --protocol=socket --socket="$MARIADB_SOCK" -uroot -N -B -e "$*"
+}
+
+replica_ping() {
+  mariadb-admin --no-defaults --protocol=socket --socket="$REPLICA_SOCK" -uroot ping
+}
+
+write_replica_cnf() {
+  # The primary's binlog settings (write_mariadb_cnf: keep the two in step), its own
+  # server_id, and log_slave_updates so that what it replicates is in its own binlog
+  # with the primary's GTIDs: a relay can tail it, and after a promotion its history
+  # continues the primary's. read_only until promoted (root, with READ_ONLY ADMIN, and
+  # the replication thread still write; the lockstep user does not: see replica_up).
+  local read_only=ON
+  [[ -f "$REPLICA_PROMOTED" ]] && read_only=OFF
+  cat >"$REPLICA_CNF" <<EOF
+[mariadbd]
+datadir=$REPLICA_DATA
+socket=$REPLICA_SOCK
+pid-file=$RUN_DIR/mariadb-replica.server.pid
+port=$REPLICA_PORT
+bind-address=127.0.0.1
+user=root
+skip-name-resolve
+log_error=$LOG_DIR/mariadb-replica.log
+server_id=2
+log_bin=$REPLICA_DATA/binlog
+relay_log=$REPLICA_DATA/relay
+binlog_format=ROW
+binlog_row_image=FULL
+binlog_row_metadata=FULL
+gtid_strict_mode=ON
+log_slave_updates=ON
+read_only=$read_only
+expire_logs_days=2
+max_allowed_packet=64M
+innodb_flush_log_at_trx_commit=1
+sync_binlog=1
+sync_relay_log=1
+sync_master_info=1
+relay_log_recovery=ON
+innodb_buffer_pool_size=128M
+max_connections=300
+character-set-server=utf8mb4
+collation-server=utf8mb4_unicode_ci
+EOF
+}
+
+# Whether the primary's binlog still holds its whole history: its first binlog file
+# starts with an empty Gtid_list (nothing was logged before it). mariadb-install-db
+# writes no binlog, so everything since (database, users, grants) is in there.
+primary_binlog_complete() {
+  local first
+  first="$(primary_sql "SHOW BINARY LOGS" | head -n1 | cut -f1)"
+  [[ -n "$first" ]] || return 1
+  # MariaDB-only: the Gtid_list event (MySQL 8: Previous_gtids).
+  primary_sql "SHOW BINLOG EVENTS IN '$first' LIMIT 4" | awk -F'\t' '$3 == "Gtid_list" { found = 1; exit !($6 == "[]") } END { if (!found) exit 1 }'
+}
+
+# Seeds a fresh replica and points it at the primary. From an empty GTID position when
+# the primary's binlog holds its whole history (the usual case: a private primary's
+# binlogs expire after 2 days); otherwise from a consistent dump that records the
+# primary's GTID position (mariadb-dump --gtid --master-data), users included.
+replica_seed() {
+  local dump="$REPLICA_DIR/seed.sql"
+  # sql_log_bin=0 on the replica: its own writes must not enter its binlog as GTIDs of
+  # server 2, which would fork the history it replicates (gtid_strict_mode).
+  if primary_binlog_complete; then
+    log "replica: replicating the primary's whole binlog history (from an empty GTID position)"
+    replica_sql "SET GLOBAL gtid_slave_pos = ''" || die "replica: SET GLOBAL gtid_slave_pos failed" # MariaDB-only
+  else
+    log "replica: the primary's binlog no longer holds its whole history; seeding from mariadb-dump --gtid --master-data"
+    local dbs
+    dbs="$(primary_sql "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN ('mysql','information_schema','performance_schema','sys')" | tr '\n' ' ')"
+    # The data, consistent at the GTID position it records (SET GLOBAL gtid_slave_pos).
+    # shellcheck disable=SC2086
+    mariadb-dump --no-defaults --protocol=socket --socket="$MARIADB_SOCK" -uroot \
+      --single-transaction --gtid --master-data=1 --routines --events --triggers \
+      --databases $dbs >"$dump" 2>"$LOG_DIR/mariadb-replica-seed.log" \
+      || { tail -n 20 "$LOG_DIR/mariadb-replica-seed.log" >&2; die "replica: mariadb-dump of the primary failed"; }
+    # Then the users and grants (CREATE USER IF NOT EXISTS + GRANT: a change made after the
+    # data dump replicates again harmlessly). utf8mb3: mariadb-dump 10.11's user query fails
+    # with "Illegal mix of collations" under collation-server=utf8mb4_unicode_ci.
+    mariadb-dump --no-defaults --protocol=socket --socket="$MARIADB_SOCK" -uroot \
+      --default-character-set=utf8mb3 --system=users --insert-ignore >>"$dump" 2>>"$LOG_DIR/mariadb-replica-seed.log" \
+      || { tail -n 20 "$LOG_DIR/mariadb-replica-seed.log" >&2; die "replica: mariadb-dump --system=users of the primary failed"; }
+    mariadb --no-defaults --protocol=socket --socket="$REPLICA_SOCK" -uroot --init-command="SET SESSION sql_log_bin=0" \
+      <"$dump" >>"$LOG_DIR/mariadb-replica-seed.log" 2>&1 \
+      || { tail -n 20 "$LOG_DIR/mariadb-replica-seed.log" >&2; die "replica: loading the primary's dump failed"; }
+    rm -f "$dump"
+    # Its own binlog starts where the primary's was (not empty), so that a promotion with
+    # nothing replicated yet still continues the primary's GTID sequence. MariaDB-only.
+    local pos; pos="$(replica_sql "SELECT @@gtid_slave_pos")" || die "replica: reading gtid_slave_pos failed"
+    replica_sql "RESET MASTER; SET GLOBAL gtid_binlog_state = '$pos'" || die "replica: setting gtid_binlog_state to $pos failed"
+  fi
+  # MariaDB-only: MASTER_USE_GTID=slave_pos (MySQL 8: SOURCE_AUTO_POSITION=1).
+  replica_sql "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MYSQL_PORT, MASTER_USER='$REPL_USER', MASTER_PASSWORD='$REPL_PASSWORD', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1; START SLAVE" \
+    || die "replica: CHANGE MASTER / START SLAVE failed"
+}
+
+# replica_catch_up: waits (deadline UP_TIMEOUT) until the replica has applied everything
+# the primary has logged so far; on a replication error, dies with it.
+replica_catch_up() {
+  local target reached status
+  target="$(primary_sql "SELECT @@gtid_binlog_pos")"
+  # MariaDB-only: MASTER_GTID_WAIT (MySQL 8: WAIT_FOR_EXECUTED_GTID_SET). -1 = timed out.
+  reached="$(replica_sql "SELECT MASTER_GTID_WAIT('$target', $UP_TIMEOUT)")" || reached=-1
+  [[ "$reached" == 0 ]] && return 0
+  status="$(replica_slave_status 2>&1 | grep -E 'Slave_(IO|SQL)_Running:|Last_(IO|SQL)_Error:|Gtid_IO_Pos:' || true)"
+  log "replica did not reach the primary's GTID position $target within ${UP_TIMEOUT}s:"
+  printf '%s\n' "$status" >&2
+  die "replica is not replicating (if the primary was re-created since, run down and remove $REPLICA_DIR to seed a new replica)"
+}
+
+replica_up() {
+  [[ -z "${LOCKSTEP_MYSQL_URL:-}" ]] || die "LOCKSTEP_LOCAL_MYSQL_REPLICA=1 replicates the local MariaDB; unset LOCKSTEP_MYSQL_URL"
+  local pid; pid="$(replica_pid)"
+  if [[ -n "$pid" ]]; then
+    log "mariadb-replica already running (pid $pid)"
+    [[ -f "$REPLICA_PROMOTED" ]] || replica_catch_up
+    return 0
+  fi
+  port_in_use "$REPLICA_PORT" && die "port $REPLICA_PORT (the replica's: LOCKSTEP_LOCAL_MYSQL_PORT + 1) is taken by something else (set LOCKSTEP_LOCAL_MYSQL_PORT)"
+  mkdir -p "$REPLICA_DIR" "$LOG_DIR" "$RUN_DIR"
+  write_replica_cnf
+  local fresh=0
+  if [[ ! -d "$REPLICA_DATA/mysql" ]]; then
+    log "initialising MariaDB replica datadir $REPLICA_DATA"
+    rm -rf "$REPLICA_DATA"; mkdir -p "$REPLICA_DATA"
+    mariadb-install-db --defaults-file="$REPLICA_CNF" --user=root \
+      --auth-root-authentication-method=socket --skip-test-db \
+      >"$LOG_DIR/mariadb-replica-install.log" 2>&1 \
+      || { tail -n 40 "$LOG_DIR/mariadb-replica-install.log" >&2; die "mariadb-install-db (replica) failed"; }
+    fresh=1
+  fi
+  log "starting MariaDB replica on 127.0.0.1:$REPLICA_PORT"
+  setsid mariadbd --defaults-file="$REPLICA_CNF" --datadir="$REPLICA_DATA" \
+    </dev/null >>"$LOG_DIR/mariadb-replica.log" 2>&1 &
+  echo $! >"$(pidfile mariadb-replica)"
+  if ! wait_until "$UP_TIMEOUT" mariadb-replica "$LOG_DIR/mariadb-replica.log" replica_ping; then
+    replica_down
+    die "mariadb-replica failed to start"
+  fi
+  if [[ -f "$REPLICA_PROMOTED" ]]; then
+    log "mariadb-replica up (pid $(cat "$(pidfile mariadb-replica)")), promoted: a primary of its own, not replicating"
+    return 0
+  fi
+  # The replication user, on the primary (it replicates to the replica like every user).
+  # And the app user loses READ_ONLY ADMIN (part of ALL PRIVILEGES on MariaDB >= 10.11,
+  # MariaDB-only), or read_only would not stop it: a write on the replica would log a
+  # GTID of server 2 and break replication (gtid_strict_mode). Harmless on the writable
+  # primary; the primary's bootstrap grants it again at each start, so this runs each up.
+  # (MySQL 8: super_read_only=ON stops even SUPER.)
+  primary_sql "CREATE USER IF NOT EXISTS '$REPL_USER'@'127.0.0.1' IDENTIFIED BY '$REPL_PASSWORD';
+ALTER USER '$REPL_USER'@'127.0.0.1' IDENTIFIED BY '$REPL_PASSWORD';
+GRANT REPLICATION SLAVE ON *.* TO '$REPL_USER'@'127.0.0.1';
+REVOKE READ_ONLY ADMIN ON *.* FROM 'lockstep'@'%', 'lockstep'@'127.0.0.1', 'lockstep'@'localhost'" \
+    || die "could not create the replication user on the primary"
+  if ((fresh)); then
+    if ! (replica_seed); then replica_down; rm -rf "$REPLICA_DATA"; die "seeding the replica failed (nothing kept; the next up starts afresh)"; fi
+  fi
+  replica_catch_up
+  log "mariadb-replica up (pid $(cat "$(pidfile mariadb-replica)")), replicating 127.0.0.1:$MYSQL_PORT at GTID $(replica_sql "SELECT @@gtid_slave_pos")"
+}
+
+replica_down() {
+  local pid; pid="$(replica_pid)"
+  if [[ -z "$pid" ]]; then
+    [[ -d "$REPLICA_DIR" ]] && log "mariadb-replica not running (by us)"
+    rm -f "$(pidfile mariadb-replica)"; return 0
+  fi
+  stop_pid mariadb-replica "$pid"
+  rm -f "$(pidfile mariadb-replica)"
+}
+
+replica_status() {
+  [[ -d "$REPLICA_DIR" || -n "$MYSQL_REPLICA" ]] || return 0
+  local pid role=replica
+  [[ -f "$REPLICA_PROMOTED" ]] && role=promoted
+  pid="$(replica_pid)"
+  if [[ -n "$pid" ]] && replica_ping >/dev/null 2>&1; then
+    local detail
+    if [[ "$role" == replica ]]; then
+      detail="$(replica_slave_status | awk '$1 == "Slave_IO_Running:" { io = $2 } $1 == "Slave_SQL_Running:" { sql = $2 } END { printf "io=%s sql=%s", io, sql }')"
+      detail+=" gtid_slave_pos=$(replica_sql "SELECT @@gtid_slave_pos")"
+    else
+      detail="gtid_binlog_pos=$(replica_sql "SELECT @@gtid_binlog_pos")"
+    fi
+    echo "mariadb-replica: up   pid=$pid port=127.0.0.1:$REPLICA_PORT role=$role read_only=$(replica_sql "SELECT IF(@@read_only, 'ON', 'OFF')") $detail"
+  elif [[ -n "$pid" ]]; then
+    echo "mariadb-replica: starting/unhealthy pid=$pid port=127.0.0.1:$REPLICA_PORT"
+  else
+    echo "mariadb-replica: down port=127.0.0.1:$REPLICA_PORT role=$role$(port_in_use "$REPLICA_PORT" && echo ' (port busy: NOT our process)')"
+  fi
+}
+
+# promote-replica: the replica becomes a writable primary (after the primary died, or
+# to move writers deliberately). It first applies everything it has received.
+cmd_promote_replica() {
+  [[ -n "$(replica_pid)" ]] || die "no running replica in $LOCKSTEP_HOME (start one with LOCKSTEP_LOCAL_MYSQL_REPLICA=1 $(basename "$0") up)"
+  replica_ping >/dev/null 2>&1 || die "the replica (127.0.0.1:$REPLICA_PORT) does not answer; see $LOG_DIR/mariadb-replica.log"
+  if [[ -f "$REPLICA_PROMOTED" ]]; then
+    log "mariadb-replica is already promoted"
+    return 0
+  fi
+  # MariaDB-only (MySQL 8: STOP REPLICA IO_THREAD, WAIT_FOR_EXECUTED_GTID_SET, RESET REPLICA ALL).
+  local io_pos applied
+  replica_sql "STOP SLAVE IO_THREAD" || die "replica: STOP SLAVE IO_THREAD failed"
+  io_pos="$(replica_slave_status | awk '$1 == "Gtid_IO_Pos:" { print $2 }')"
+  if [[ -n "$io_pos" ]]; then
+    applied="$(replica_sql "SELECT MASTER_GTID_WAIT('$io_pos', $UP_TIMEOUT)")" || applied=-1
+    [[ "$applied" == 0 ]] || die "replica: the relay log (up to GTID $io_pos) was not applied within ${UP_TIMEOUT}s; $(replica_slave_status | grep -E 'Last_SQL_Error:' | sed 's/^ *//')"
+  fi
+  replica_sql "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF" || die "replica: promotion failed"
+  touch "$REPLICA_PROMOTED"
+  log "mariadb-replica promoted: 127.0.0.1:$REPLICA_PORT is writable (read_only=OFF), not replicating; gtid_binlog_pos $(replica_sql "SELECT @@gtid_binlog_pos")"
+  echo "${EXPORT_PREFIX}LOCKSTEP_MYSQL_URL=mysql://lockstep:$MYSQL_PASSWORD@127.0.0.1:$REPLICA_PORT/lockstep"
 }
 
 # ------------------------------------------------------------------ Kafka ---
@@ -672,9 +923,12 @@ kafka_status() {
 cmd_up() {
   ensure_apt_pkg kcat kcat   # health check + handy CLI
   [[ "$1" == kafka ]] || mariadb_up
+  [[ "$1" == kafka || "$MYSQL_REPLICA" != 1 ]] || replica_up
   [[ "$1" == mariadb ]] || kafka_up
   echo "# Lockstep infra is up. Client environment:"
   [[ "$1" == kafka ]] || mysql_env_line
+  [[ "$1" == kafka || "$MYSQL_REPLICA" != 1 ]] || echo "# replica: mysql://lockstep:$MYSQL_PASSWORD@127.0.0.1:$REPLICA_PORT/lockstep"
+
   [[ "$1" == mariadb ]] || kafka_env_line
 }
 
@@ -682,6 +936,7 @@ cmd_down() {
   # Kafka first: it does not depend on MariaDB, but stopping the heavier JVM
   # first frees memory sooner.
   [[ "$1" == mariadb ]] || kafka_down
+  [[ "$1" == kafka ]] || replica_down
   [[ "$1" == kafka ]] || mariadb_down
 }
 
@@ -703,6 +958,7 @@ mariadb_status() {
 
 cmd_status() {
   [[ "$1" == kafka ]] || mariadb_status
+  [[ "$1" == kafka ]] || replica_status
   [[ "$1" == mariadb ]] || kafka_status
 }
 
@@ -732,6 +988,8 @@ usage: $(basename "$0") <command> [kafka|mariadb]
   up                 start private MariaDB (:$MYSQL_PORT) and Kafka ($(kafka_brokers)); idempotent:
                      starts whatever is down (e.g. one killed node of a cluster), leaves the rest
   down               stop only the processes this script started
+  promote-replica    make the replica (LOCKSTEP_LOCAL_MYSQL_REPLICA=1 up: :$REPLICA_PORT, GTID replica of
+                     :$MYSQL_PORT) a writable primary: STOP SLAVE; RESET SLAVE ALL; read_only=OFF
   status             show each component's (each Kafka node's) pid/port/health
   logs [kafka [<node>]|mariadb]  print log paths, or tail logs
   env [--export]     print the client environment (LOCKSTEP_MYSQL_URL, LOCKSTEP_KAFKA_BROKERS);
@@ -755,6 +1013,7 @@ main() {
     up) cmd_up "${1:-}" ;;
     down) cmd_down "${1:-}" ;;
     status) cmd_status "${1:-}" ;;
+    promote-replica) cmd_promote_replica ;;
     logs) cmd_logs "$@" ;;
     env) [[ "${1:-}" == --export ]] && EXPORT_PREFIX="export "
          mysql_env_line; kafka_env_line ;;
