@@ -10,7 +10,7 @@ import { createTopics, testKafka, waitFor } from '@lockstep/testing';
 import { checkConsistency, problems, type ConsistencyReport } from './demo-consistency.js';
 import { isHealthy } from './demo-http.js';
 import { DemoProcess } from './demo-process.js';
-import { ProgressDisplay } from './demo-progress.js';
+import { ProgressDisplay, type ProgressSample } from './demo-progress.js';
 import { prepareDemoDatabase } from './prepare-demo-db.js';
 import { runWorkload } from './demo-workload.js';
 
@@ -45,7 +45,7 @@ const consumerName = 'order-view';
 const admin = parseMysqlUrl(mysqlUrlFromEnv(process.env));
 const demoDb = { ...admin, database: process.env.LOCKSTEP_DEMO_DATABASE ?? 'lockstep_demo' };
 const ports = { orders: 3100, view: 3101, relay: 3102 };
-const logDir = `${process.env.LOCKSTEP_HOME ?? '.lockstep'}/logs`;
+const logDir = process.env.LOCKSTEP_DEMO_LOG_DIR ?? `${process.env.LOCKSTEP_HOME ?? '.lockstep'}/logs`;
 mkdirSync(logDir, { recursive: true });
 
 /** Database, migrations, and a least-privilege relay user (binlog + outbox SELECT only). */
@@ -144,27 +144,24 @@ async function main(): Promise<number> {
     );
 
     progress.start();
-    let relayKilled = false;
-    let viewKilled = false;
-    const stats = await runWorkload({
+    let ordersDone = 0;
+    const workload = runWorkload({
       ordersUrl: `http://127.0.0.1:${ports.orders}`,
       orders: orderCount,
       customers: Number(args.customers),
       concurrency: Number(args.concurrency),
-      onProgress: (done) => {
-        if (!chaos) return;
-        if (!relayKilled && done >= orderCount * 0.35) {
-          relayKilled = true;
-          progress.note('kill -9 relay, restarted');
-          void relay.restart();
-        }
-        if (!viewKilled && done >= orderCount * 0.6) {
-          viewKilled = true;
-          progress.note('kill -9 order-view, restarted');
-          void view.restart();
-        }
-      },
+      onProgress: (done) => (ordersDone = done),
     });
+    // The kills run beside the workload; each one waits until its victim is visibly working.
+    const kills = chaos
+      ? (async () => {
+          await waitFor('35% of the orders', () => ordersDone >= orderCount * 0.35, { timeoutMs: 300_000, intervalMs: 20 });
+          await killWhileBusy(progress, relay, 'relay', 'publishing', (s) => s.published);
+          await waitFor('60% of the orders', () => ordersDone >= orderCount * 0.6, { timeoutMs: 300_000, intervalMs: 20 });
+          await killWhileBusy(progress, view, 'order-view', 'applying', (s) => s.applied);
+        })()
+      : Promise.resolve();
+    const [stats] = await Promise.all([workload, kills]);
     progress.note('workload done, draining');
     await waitFor(
       'every event applied to the read models',
@@ -192,6 +189,48 @@ async function main(): Promise<number> {
     await stopAll();
     await db.end();
   }
+}
+
+/**
+ * kill -9 of `proc` once it is demonstrably working (its count rose between two samples, within a
+ * deadline), then a restart; reports how long it was out and how many events the orders service
+ * wrote meanwhile (from the kill until the restarted process moved its count again, or had
+ * nothing left to do).
+ */
+async function killWhileBusy(
+  progress: ProgressDisplay,
+  proc: DemoProcess,
+  name: string,
+  verb: string,
+  count: (s: ProgressSample) => number,
+): Promise<void> {
+  let previous: number | undefined;
+  const busy = await waitFor(
+    `${name} ${verb} (its count rising)`,
+    async () => {
+      const n = count(await progress.sample());
+      const rising = previous !== undefined && n > previous;
+      previous = n;
+      return rising ? n : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 50 },
+  );
+  await proc.kill9();
+  const atKill = await progress.sample();
+  const killedAt = Date.now();
+  progress.note(`kill -9 ${name} while ${verb} (${busy} events so far), restarted`);
+  await proc.restart();
+  const back = await waitFor(
+    `${name} ${verb} again after its restart`,
+    async () => {
+      const s = await progress.sample();
+      return count(s) > count(atKill) || count(s) >= s.written ? s : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 50 },
+  );
+  progress.note(
+    `${name} was down ${((Date.now() - killedAt) / 1000).toFixed(1)} s; ${back.written - atKill.written} events written meanwhile`,
+  );
 }
 
 async function kafkaBrokerCount(): Promise<number> {
