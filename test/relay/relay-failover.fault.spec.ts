@@ -14,6 +14,7 @@ import {
   testCluster,
   uniqueName,
   waitFor,
+  type ReadRecord,
   type RelayProcess,
   type RelayTestUser,
   type TestDatabase,
@@ -26,7 +27,7 @@ async function expectAllExactlyOnce(
   topics: string[],
   committed: Set<string>,
   rolledBack: Set<string>,
-): Promise<void> {
+): Promise<ReadRecord[]> {
   await waitFor(
     `all ${committed.size} committed events in Kafka`,
     async () => {
@@ -42,7 +43,11 @@ async function expectAllExactlyOnce(
   expect(check.unexpected).toEqual([]);
   expect(check.outOfOrder).toEqual([]);
   expect(final.filter((r) => rolledBack.has(r.headers['lockstep-id'] ?? ''))).toEqual([]);
+  return final;
 }
+
+/** Events the writers committed after the take-over, and how many of them must be there for it to count as one. */
+const COMMITS_AFTER_TAKEOVER = 50;
 
 const cluster = testCluster();
 /** The same tests on the single test broker and on the 3-node cluster (RF 3, min ISR 2: the production shape). */
@@ -106,6 +111,9 @@ describe.each(targets)('relay failover and binlog connection loss on $kafka', ({
       });
       const a = spawn({ ...env }, `${logFile}.a`);
       let b: RelayProcess;
+      /** How many events the writers had committed when the standby started publishing (a was dead by then). */
+      let committedAtTakeover: number;
+      let mirrorAtTakeover: number;
       try {
         await a.waitForOutput(/starting -> publishing/, 90_000);
         b = spawn({ ...env }, `${logFile}.b`);
@@ -124,12 +132,44 @@ describe.each(targets)('relay failover and binlog connection loss on $kafka', ({
         const takeoverMs = Date.now() - killedAt;
         console.log(`failover: standby publishing ${takeoverMs} ms after kill -9 of the leader`);
         expect(takeoverMs).toBeLessThan(10_000);
-        await waitFor('writes continue after the take-over', () => writer.committed.size > 0, { timeoutMs: 5_000 });
+        // The mirror first: it counts only events committed before it was read, so none of those counted below.
+        mirrorAtTakeover = await mirroredEventsPublished(db, prefix);
+        committedAtTakeover = writer.committed.size;
+        // The take-over must carry a stream: new commits in MySQL, and the new leader publishing them.
+        await waitFor(
+          `${COMMITS_AFTER_TAKEOVER} new commits after the take-over`,
+          () => writer.committed.size >= committedAtTakeover + COMMITS_AFTER_TAKEOVER,
+          { timeoutMs: 30_000 },
+        );
       } finally {
         await writer.stop();
       }
       try {
-        await expectAllExactlyOnce(brokers, [`${prefix}.acct`], writer.committed, writer.rolledBack);
+        const final = await expectAllExactlyOnce(brokers, [`${prefix}.acct`], writer.committed, writer.rolledBack);
+        // Set order is each writer's commit order: the ids from committedAtTakeover on were committed after
+        // the standby took over, when the old leader was already dead (kill -9 before the take-over):
+        // only the new leader can have published them.
+        const afterTakeover = new Set([...writer.committed].slice(committedAtTakeover));
+        const readAfterTakeover = final.filter((r) => afterTakeover.has(r.headers['lockstep-id'] ?? ''));
+        // The mirror is written after each Kafka commit, in the background: let it catch up (exactly once, it ends at the total).
+        const mirrorAtEnd = await waitFor(
+          'the checkpoint mirror at every committed event',
+          async () => {
+            const n = await mirroredEventsPublished(db, prefix);
+            return n >= writer.committed.size ? n : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 250 },
+        );
+        console.log(
+          `failover: ${afterTakeover.size} events committed after the take-over, ${readAfterTakeover.length} of them read from Kafka; ` +
+            `the new leader's checkpoint mirror ${mirrorAtTakeover} -> ${mirrorAtEnd}`,
+        );
+        expect(afterTakeover.size).toBeGreaterThanOrEqual(COMMITS_AFTER_TAKEOVER);
+        expect(readAfterTakeover.length, 'records in Kafka of events committed after the take-over').toBe(afterTakeover.size);
+        expect(
+          mirrorAtEnd - mirrorAtTakeover,
+          'events the new leader committed to Kafka (its checkpoint mirror)',
+        ).toBeGreaterThanOrEqual(afterTakeover.size);
       } finally {
         await a.kill9();
         expect(await b.terminate()).toBe(0);

@@ -17,6 +17,12 @@ import {
 import { startLoadWriter } from './fixtures/outbox-load-writer.js';
 
 const HEARTBEAT_MS = 500;
+/**
+ * The watchdog restarts the stream after 3 silent heartbeat periods, checking every max(250 ms,
+ * half a period): noticed in 3 to 3.5 periods. The bound allows as much again for a loaded machine;
+ * a watchdog that waited for a TCP timeout or a much longer silence would fail it.
+ */
+const MAX_DETECTION_MS = 6 * HEARTBEAT_MS;
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
@@ -89,6 +95,12 @@ describe('relay with a frozen binlog connection (heartbeat watchdog)', () => {
           intervalMs: 50,
         });
         const noticedAfterMs = Date.now() - frozenAt;
+        console.log(
+          `silent binlog: noticed ${noticedAfterMs} ms after the freeze (heartbeat ${HEARTBEAT_MS} ms, bound ${MAX_DETECTION_MS} ms)`,
+        );
+        expect(noticedAfterMs, `watchdog delay after the freeze (heartbeat every ${HEARTBEAT_MS} ms)`).toBeLessThanOrEqual(
+          MAX_DETECTION_MS,
+        );
         const publishedAtRestart = relay.lastCheckpoint?.eventsPublished ?? 0;
         await waitFor(
           'publishing again on a new connection',

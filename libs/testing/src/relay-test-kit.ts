@@ -94,11 +94,16 @@ export async function createRelayUser(db: TestDatabase): Promise<RelayTestUser> 
   };
 }
 
-/** Checks I3 + I4 on what an outside reader saw: every id once, none unexpected, per-key `seq` increasing. */
+/**
+ * Checks I3 + I4 on what an outside reader saw: every id once, none unexpected, per-key `seq`
+ * increasing, and every key of a topic on one partition. Order is only defined within a partition,
+ * so a key spread over two partitions breaks I4 even when each partition's `seq` increases: such a
+ * key is listed in `splitKeys` and in `outOfOrder` (callers asserting `outOfOrder` empty catch it).
+ */
 export function checkExactlyOnceInOrder(
   records: ReadRecord[],
   expectedIds: Set<string>,
-): { missing: string[]; duplicates: string[]; unexpected: string[]; outOfOrder: string[] } {
+): { missing: string[]; duplicates: string[]; unexpected: string[]; outOfOrder: string[]; splitKeys: string[] } {
   const seen = new Map<string, number>();
   for (const r of records) {
     const id = r.headers['lockstep-id'] ?? '';
@@ -120,7 +125,19 @@ export function checkExactlyOnceInOrder(
     if (prev !== undefined && seq <= prev) outOfOrder.push(`${key}: ${prev} then ${seq}`);
     lastSeq.set(key, seq);
   }
-  return { missing, duplicates, unexpected, outOfOrder };
+  const partitionsOfKey = new Map<string, Set<number>>();
+  for (const r of records) {
+    if (r.key === null) continue; // an unkeyed record has no per-key order to keep
+    const key = `${r.topic}/${r.key}`;
+    const partitions = partitionsOfKey.get(key) ?? new Set<number>();
+    partitions.add(r.partition);
+    partitionsOfKey.set(key, partitions);
+  }
+  const splitKeys = [...partitionsOfKey]
+    .filter(([, partitions]) => partitions.size > 1)
+    .map(([key, partitions]) => `${key}: on partitions ${[...partitions].sort((a, b) => a - b).join(', ')}`);
+  outOfOrder.push(...splitKeys);
+  return { missing, duplicates, unexpected, outOfOrder, splitKeys };
 }
 export * from './relay-process.js';
 
